@@ -1,0 +1,27 @@
+// acVersion is a semantic version (appc schema/types/semver.go, via coreos/go-semver):
+// MAJOR.MINOR.PATCH, an optional -PRERELEASE and an optional +BUILD; 0.0.0 is not allowed.
+
+const SEMVER =
+  /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+
+/** Why `s` is not a usable acVersion, or undefined when it is one. */
+export function semverProblem(s: string): string | undefined {
+  const m = SEMVER.exec(s);
+  if (!m) return `${JSON.stringify(s)} is not a semantic version (expected MAJOR.MINOR.PATCH, e.g. 0.8.11)`;
+  const pre = m[4];
+  if (pre !== undefined) {
+    for (const id of pre.split(".")) {
+      if (/^[0-9]+$/.test(id) && id.length > 1 && id.startsWith("0")) {
+        return `${JSON.stringify(s)} is not a semantic version (numeric pre-release identifier ${id} has a leading zero)`;
+      }
+    }
+  }
+  if (m[1] === "0" && m[2] === "0" && m[3] === "0" && pre === undefined && m[5] === undefined) {
+    return "SemVer cannot be zero";
+  }
+  return undefined;
+}
+
+export function isSemVer(s: string): boolean {
+  return semverProblem(s) === undefined;
+}

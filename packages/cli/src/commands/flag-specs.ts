@@ -1,0 +1,49 @@
+// Flag tables of the pod commands. Data only: the command table imports these at start-up.
+import type { FlagSpec } from "../flags.js";
+
+export const STAGE1_FLAGS: FlagSpec[] = [
+  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin" },
+  { name: "stage1-path", type: "string", usage: "path to a stage1 plugin package directory" },
+];
+
+export const PREPARE_POD_FLAGS: FlagSpec[] = [
+  ...STAGE1_FLAGS,
+  { name: "volume", type: "stringArray", usage: "volumes to make available in the pod: NAME,kind=host,source=PATH[,readOnly=BOOL][,recursive=BOOL] or NAME,kind=empty[,mode=0755][,uid=0][,gid=0][,readOnly=BOOL]" },
+  { name: "set-env", type: "stringArray", usage: "an environment variable to set for apps, in the form NAME=VALUE" },
+  { name: "set-env-file", type: "stringArray", usage: "path to an environment variables file" },
+  { name: "inherit-env", type: "bool", default: "false", usage: "inherit all environment variables not set by apps" },
+  { name: "no-overlay", type: "bool", default: "false", usage: "disable overlay filesystem" },
+  { name: "pull-policy", type: "string", default: "new", usage: "when to pull an image: new, update or never" },
+  { name: "uuid-file-save", type: "string", usage: "write out pod UUID to specified file" },
+];
+
+export const RUN_POD_FLAGS: FlagSpec[] = [
+  ...PREPARE_POD_FLAGS,
+  { name: "interactive", type: "bool", default: "false", usage: "run pod interactively: stdin passes through to the app (one app only)" },
+  { name: "hostname", type: "string", usage: `pod's hostname (default "rkt-<uuid>")` },
+  { name: "net", type: "stringArray", optionalValue: "default", usage: "configure the pod's networking: host, none, default, or CNI network names, each NAME[:K=V;K2=V2]" },
+];
+
+export const APP_FLAGS: FlagSpec[] = [
+  { name: "signature", type: "string", usage: "local signature file to use in validating the preceding image" },
+  { name: "name", type: "string", usage: "set the name of the app (default: the last part of the image name)" },
+  { name: "exec", type: "string", usage: "override the exec command for the preceding image" },
+  { name: "working-dir", type: "string", usage: "override the working directory of the preceding image" },
+  { name: "user", type: "string", usage: "user override for the preceding image (uid, name from the image's /etc/passwd, or path)" },
+  { name: "group", type: "string", usage: "group override for the preceding image (gid, name from the image's /etc/group, or path)" },
+  { name: "supplementary-gids", type: "string", usage: "supplementary group IDs override for the preceding image (e.g. 10,20)" },
+  { name: "environment", type: "stringArray", usage: "set the app's environment variables (NAME=VALUE)" },
+  { name: "annotation", type: "stringArray", usage: "set the app's annotations (NAME=VALUE)" },
+  { name: "user-annotation", type: "stringArray", usage: "set the app's user annotations (NAME=VALUE)" },
+  { name: "user-label", type: "stringArray", usage: "set the app's user labels (NAME=VALUE)" },
+  { name: "mount", type: "stringArray", usage: "mount point binding a volume to a path within an app: volume=NAME,target=PATH" },
+];
+
+export const FETCH_FLAGS: FlagSpec[] = [
+  { name: "signature", type: "string", usage: "local signature file to use in validating the preceding image" },
+  { name: "pull-policy", type: "string", default: "update", usage: "when to pull an image: new, update or never" },
+  { name: "full", type: "bool", default: "false", usage: "print the full image hash after fetching" },
+];
+
+/** The only app flag `rkt fetch` takes. */
+export const FETCH_APP_FLAGS: FlagSpec[] = FETCH_FLAGS.filter((f) => f.name === "signature");

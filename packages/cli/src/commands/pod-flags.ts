@@ -1,0 +1,173 @@
+// The flags of `rkt run` and `rkt prepare`, and rkt's positional grammar:
+//   rkt run [pod flags] IMAGE [app flags] [-- ARGS... ---] [IMAGE [app flags] ...]
+// App flags apply to the image before them; `--mount` before any image applies to all.
+import { parseEnvFile } from "@rkt/appc";
+import type { AppRequest, EnvOptions, PreparePodRequest, PullPolicy, Stage1Selection } from "@rkt/stage0";
+import type { Volume } from "@rkt/stage1-api";
+import { readFileSync } from "node:fs";
+import type { CommandContext } from "../command.js";
+import { Flags, parseFlags, toBool, UsageError, type FlagSpec } from "../flags.js";
+import { APP_FLAGS, STAGE1_FLAGS } from "./flag-specs.js";
+
+function keyValue(flag: string, value: string): [string, string] {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--${flag}: ${JSON.stringify(value)} is not in the form NAME=VALUE`, false);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
+function keyValues(flags: Flags, flag: string): [string, string][] {
+  return flags.list(flag).map((v) => keyValue(flag, v));
+}
+
+function parseMount(value: string): { volume: string; target: string } {
+  const fields = new Map(value.split(",").map((kv) => keyValue("mount", kv)));
+  const volume = fields.get("volume");
+  const target = fields.get("target");
+  for (const k of fields.keys()) if (k !== "volume" && k !== "target") throw new UsageError(`--mount: unknown field ${JSON.stringify(k)} (use volume=NAME,target=PATH)`, false);
+  if (!volume || !target) throw new UsageError(`--mount: ${JSON.stringify(value)} needs volume=NAME,target=PATH`, false);
+  return { volume, target };
+}
+
+export function parseVolume(value: string): Volume {
+  const [name, ...rest] = value.split(",");
+  if (!name || name.includes("=")) throw new UsageError(`--volume: ${JSON.stringify(value)} must start with the volume's name`, false);
+  const v: Partial<Volume> & { name: string } = { name };
+  for (const kv of rest) {
+    const [k, val] = keyValue("volume", kv);
+    switch (k) {
+      case "kind":
+        if (val !== "host" && val !== "empty") throw new UsageError(`--volume ${name}: kind must be host or empty, not ${JSON.stringify(val)}`, false);
+        v.kind = val;
+        break;
+      case "source":
+        v.source = val;
+        break;
+      case "readOnly":
+        v.readOnly = toBool(val);
+        break;
+      case "recursive":
+        v.recursive = toBool(val);
+        break;
+      case "mode":
+        if (!/^0?[0-7]{3,4}$/.test(val)) throw new UsageError(`--volume ${name}: mode ${JSON.stringify(val)} is not an octal mode`, false);
+        v.mode = val;
+        break;
+      case "uid":
+      case "gid":
+        if (!/^[0-9]+$/.test(val)) throw new UsageError(`--volume ${name}: ${k} must be a number`, false);
+        v[k] = Number(val);
+        break;
+      default:
+        throw new UsageError(`--volume ${name}: unknown field ${JSON.stringify(k)}`, false);
+    }
+  }
+  if (!v.kind) throw new UsageError(`--volume ${name}: kind=host or kind=empty is required`, false);
+  if (v.kind === "host" && (!v.source || !v.source.startsWith("/"))) {
+    throw new UsageError(`--volume ${name}: kind=host needs an absolute source=PATH`, false);
+  }
+  return v as Volume;
+}
+
+function appRequest(image: string, flags: Flags, args: string[]): AppRequest {
+  const str = (n: string): string | undefined => (flags.has(n) ? flags.string(n) : undefined);
+  const gids = str("supplementary-gids");
+  return {
+    image,
+    signature: str("signature"),
+    name: str("name"),
+    exec: str("exec"),
+    args,
+    workingDir: str("working-dir"),
+    user: str("user"),
+    group: str("group"),
+    supplementaryGids: gids === undefined ? undefined : gids.split(",").filter(Boolean).map((g) => {
+      if (!/^[0-9]+$/.test(g)) throw new UsageError(`--supplementary-gids: ${JSON.stringify(g)} is not a number`, false);
+      return Number(g);
+    }),
+    environment: keyValues(flags, "environment"),
+    annotations: keyValues(flags, "annotation"),
+    userAnnotations: keyValues(flags, "user-annotation"),
+    userLabels: keyValues(flags, "user-label"),
+    mounts: flags.list("mount").map(parseMount),
+    isolators: [],
+  };
+}
+
+/** The images and their app flags and arguments, from the words after the pod flags. */
+export function parseApps(rest: string[], appFlags: FlagSpec[] = APP_FLAGS): AppRequest[] {
+  const apps: AppRequest[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    const image = rest[i++]!;
+    if (image === "--" || image === "---") throw new UsageError("an image is required before any app arguments", false);
+    const parsed = parseFlags(rest.slice(i), appFlags, { stopAtPositional: true });
+    let remaining = parsed.rest;
+    let args: string[] = [];
+    if (parsed.stoppedAt === "--") {
+      const end = remaining.indexOf("---");
+      args = end >= 0 ? remaining.slice(0, end) : remaining;
+      remaining = end >= 0 ? remaining.slice(end + 1) : [];
+      if (remaining[0] === "--") throw new UsageError("only one set of app arguments allowed per image", false);
+    }
+    apps.push(appRequest(image, new Flags(parsed.values, appFlags), args));
+    i = rest.length - remaining.length;
+  }
+  return apps;
+}
+
+export function parsePullPolicy(value: string): PullPolicy {
+  if (value !== "new" && value !== "update" && value !== "never") {
+    throw new UsageError(`--pull-policy must be new, update or never, not ${JSON.stringify(value)}`, false);
+  }
+  return value;
+}
+
+export function stage1Selection(flags: Flags): Stage1Selection {
+  const given = STAGE1_FLAGS.filter((f) => flags.has(f.name)).map((f) => f.name);
+  if (given.length > 1) throw new UsageError(`flags --${given[0]} and --${given[1]} are mutually exclusive`, false);
+  for (const f of STAGE1_FLAGS) if (flags.list(f.name).length > 1) throw new UsageError(`--${f.name} already used`, false);
+  return { name: flags.has("stage1-name") ? flags.string("stage1-name") : undefined, path: flags.has("stage1-path") ? flags.string("stage1-path") : undefined };
+}
+
+function envOptions(flags: Flags): EnvOptions {
+  const setEnv = keyValues(flags, "set-env");
+  const seen = new Set<string>();
+  for (const [k] of setEnv) {
+    if (seen.has(k)) throw new UsageError(`--set-env: ${k} is given twice`, false);
+    seen.add(k);
+  }
+  const setEnvFiles: [string, string][] = [];
+  for (const file of flags.list("set-env-file")) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`--set-env-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
+    }
+    for (const { name, value } of parseEnvFile(text, file)) setEnvFiles.push([name, value]);
+  }
+  return { setEnv, setEnvFiles, inherited: flags.bool("inherit-env") ? { ...process.env } : undefined };
+}
+
+/** Everything `rkt prepare` (and the preparing half of `rkt run`) needs. */
+export function prepareRequest(ctx: CommandContext, runtime: PreparePodRequest["requirements"]): PreparePodRequest {
+  const { flags } = ctx;
+  for (const f of APP_FLAGS) {
+    if (f.name !== "mount" && flags.has(f.name)) throw new UsageError(`--${f.name} must follow an image`, false);
+  }
+  const apps = parseApps(ctx.rest);
+  if (apps.length === 0) throw new UsageError("at least one image is required", true);
+  return {
+    apps,
+    volumes: flags.list("volume").map(parseVolume),
+    globalMounts: flags.list("mount").map(parseMount),
+    env: envOptions(flags),
+    userAnnotations: [],
+    userLabels: [],
+    noOverlay: flags.bool("no-overlay"),
+    pullPolicy: parsePullPolicy(flags.string("pull-policy")),
+    stage1: stage1Selection(flags),
+    uuidFileSave: flags.has("uuid-file-save") ? flags.string("uuid-file-save") : undefined,
+    requirements: runtime,
+  };
+}

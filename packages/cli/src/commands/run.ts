@@ -1,0 +1,29 @@
+// rkt run: prepare a pod and hand it to its stage1 in rkt's place.
+import { preparePod, startPod } from "@rkt/stage0";
+import type { CommandContext } from "../command.js";
+import { rktContext } from "./context.js";
+import { parseNet } from "./net-flags.js";
+import { prepareRequest } from "./pod-flags.js";
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { flags } = ctx;
+  const net = parseNet(flags.list("net"));
+  const interactive = flags.bool("interactive");
+  const hostname = flags.has("hostname") ? flags.string("hostname") : undefined;
+  const request = prepareRequest(ctx, { interactive, hostname, explicitNet: net?.map((n) => n.name) });
+  if (interactive && request.apps.length > 1) {
+    ctx.out.error("interactive option only supports one image");
+    return 254;
+  }
+  const rkt = rktContext(ctx);
+  const prepared = await preparePod(rkt, request);
+  await startPod(rkt, prepared, {
+    interactive,
+    hostname,
+    net: net ?? [{ name: "default" }],
+    ipc: "auto",
+    dns: { resolv: "default", hosts: "default" },
+  });
+  rkt.close();
+  return 0;
+}

@@ -1,0 +1,149 @@
+/* rkt-isolation: shared declarations. */
+#ifndef RKT_ISOLATION_COMMON_H
+#define RKT_ISOLATION_COMMON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define RKT_ISOLATION_VERSION "1.0.0"
+
+/* Exit codes. 254 is rkt's own error code; 203 is systemd's EXIT_EXEC, used by rkt
+ * when an app's executable cannot be started. */
+#define EXIT_RKT 254
+#define EXIT_EXEC 203
+
+#define NORETURN __attribute__((noreturn))
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* util.c */
+NORETURN void fail(const char *fmt, ...) PRINTF(1, 2);       /* prints fmt + "\n", exit 254 */
+NORETURN void fail_errno(const char *fmt, ...) PRINTF(1, 2); /* appends ": strerror(errno)" */
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+const char *errno_name(int e);
+
+/* Percent encoding: '%', bytes < 0x21 and 0x7f are written as %XX. */
+int pct_decode(char *s);            /* in place; -1 on a bad escape or an encoded NUL */
+size_t pct_encoded_len(const char *s);
+char *pct_encode_to(char *out, const char *s); /* returns the end of what was written */
+
+struct buf {
+  char *p;
+  size_t len, cap;
+};
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const char *s, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_add_encoded(struct buf *b, const char *s);
+
+/* Splits s in place on any character of seps (each separator ends one field, so two
+ * separators in a row give an empty field). Returns the number of fields, or -1 when
+ * there are more than max. */
+int split_fields(char *s, const char *seps, char **fields, int max);
+
+int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out);
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Writes content to path atomically (a temporary file in the same directory, then rename). */
+int write_file_atomic(const char *path, const char *content);
+int write_all(int fd, const void *p, size_t n);
+int mkdir_p(const char *path, mode_t mode);
+char *read_file(const char *path, size_t max, size_t *len);
+
+/* mountinfo.c */
+struct mount_entry {
+  int id, parent;
+  char *mountpoint;
+};
+int mountinfo_read(struct mount_entry **out, size_t *n);
+void mountinfo_free(struct mount_entry *m, size_t n);
+int path_at_or_below(const char *path, const char *base);
+
+/* resolve.c: safe resolution of paths inside a root directory. */
+#define RESOLVE_CREATE_DIR 1
+#define RESOLVE_CREATE_FILE 2
+int root_resolve(int rootfd, const char *path, int create, mode_t mode);
+int root_resolve_parent(int rootfd, const char *path, char **last);
+
+/* spec.c */
+#define FSOP_OVERLAY 1
+#define FSOP_BIND 2
+#define FSOP_TMPFS 3
+#define FSOP_PROC 4
+#define FSOP_MKDIR 5
+#define FSOP_SYMLINK 6
+
+#define BIND_REC 1u
+#define BIND_RO 2u
+#define BIND_OPTIONAL 4u
+
+struct fs_op {
+  int kind;
+  int line;
+  char **args; /* decoded fields after the directive name */
+  int nargs;
+  unsigned flags; /* BIND_* */
+  mode_t mode;    /* mkdir */
+};
+
+struct ns_join {
+  pid_t pid;
+  int types; /* CLONE_NEW* flags */
+  int line;
+};
+
+struct spec {
+  const char *path;
+  int enter; /* parsed for the enter mode */
+  int version;
+  int mount_ns;
+  char *root;
+  struct fs_op *ops;
+  size_t nops;
+  int lock_fd;
+  int has_uid, has_gid, has_groups;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  size_t ngroups;
+  char *cwd;
+  char **env; /* NULL terminated */
+  size_t nenv;
+  char *exec_path;
+  char **argv; /* NULL terminated */
+  size_t argc;
+  char *pid_file, *pgid_file, *status_file;
+  int stdin_null;
+  struct ns_join *joins;
+  size_t njoins;
+};
+void spec_load(const char *path, int enter, struct spec *s);
+
+/* mounts.c */
+void mounts_unshare(void);
+void mounts_apply(const char *root, const struct fs_op *op);
+
+/* creds.c */
+void creds_apply(const struct spec *s);
+
+/* nsjoin.c: returns 1 when a pid namespace was joined (the caller must fork). */
+int ns_join_all(const struct spec *s);
+int ns_types_parse(const char *list, int *types);
+
+/* run.c */
+int cmd_run(const char *spec_path, int enter);
+
+/* launcher.c */
+int cmd_launch(int argc, char **argv);
+
+/* fsops.c */
+int cmd_fsops(void);
+
+/* signals.c: forwarding of signals sent by a process (si_code <= 0) to a child.
+ * Signals ignored at start stay ignored. */
+void sig_forward_install(const int *sigs, int n, volatile pid_t *target);
+void sig_forward_restore(void);
+
+#endif

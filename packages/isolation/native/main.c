@@ -1,0 +1,53 @@
+/* rkt-isolation: the native isolation helper of rkt-ts. See ../README.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+static void usage(FILE *f) {
+  fputs("usage: rkt-isolation launch [ARGS...]   run the rkt CLI under the launcher (also: argv[0] = rkt)\n"
+        "       rkt-isolation run SPEC-FILE      start an app as described by SPEC-FILE\n"
+        "       rkt-isolation enter SPEC-FILE    run a command inside a running pod\n"
+        "       rkt-isolation fsops              file operations read from stdin\n"
+        "       rkt-isolation version\n",
+        f);
+}
+
+int main(int argc, char **argv) {
+  const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+  base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+  if (!strcmp(base, "rkt"))
+    return cmd_launch(argc - 1, argv + 1);
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_RKT;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "launch"))
+    return cmd_launch(argc - 2, argv + 2);
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "enter")) {
+    if (argc != 3) {
+      fprintf(stderr, "rkt-isolation: %s takes exactly one argument, the spec file\n", cmd);
+      return EXIT_RKT;
+    }
+    return cmd_run(argv[2], !strcmp(cmd, "enter"));
+  }
+  if (!strcmp(cmd, "fsops")) {
+    if (argc != 2) {
+      fputs("rkt-isolation: fsops takes no arguments\n", stderr);
+      return EXIT_RKT;
+    }
+    return cmd_fsops();
+  }
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    puts("rkt-isolation " RKT_ISOLATION_VERSION);
+    return 0;
+  }
+  if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return 0;
+  }
+  fprintf(stderr, "rkt-isolation: unknown command \"%s\"\n", cmd);
+  usage(stderr);
+  return EXIT_RKT;
+}

@@ -1,0 +1,78 @@
+// What every command works with: the resolved global settings, the configuration, the
+// image store and the pods. The store opens its database only when first used.
+import { ImageStore } from "@rkt/store";
+import { mkdirSync, realpathSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { loadConfig, type Config, type ConfigDirs } from "./config/config.js";
+import { parseInsecureOptions, type InsecureOptions } from "./config/insecure.js";
+import { RktError } from "./errors.js";
+import { PodRepo } from "./pods/pods.js";
+
+export const DEFAULT_DATA_DIR = "/var/lib/rkt";
+
+export interface GlobalFlags {
+  dir?: string;
+  systemConfig: string;
+  localConfig: string;
+  userConfig: string;
+  insecureOptions: string;
+  trustKeysFromHttps: boolean;
+  debug: boolean;
+}
+
+export interface Reporter {
+  /** A message prefixed with the command's name ("run: ..."). */
+  warn(message: string): void;
+  debug(message: string): void;
+  /** A message with a prefix of its own, as rkt's subsystems print them ("image: ..."). */
+  log(prefix: string, message: string): void;
+  debugLog(prefix: string, message: string): void;
+  /** Raw text on stderr (progress bars). */
+  stderr(text: string): void;
+}
+
+export class RktContext {
+  readonly config: Config;
+  readonly configDirs: ConfigDirs;
+  readonly dataDir: string;
+  readonly insecure: InsecureOptions;
+  readonly debug: boolean;
+  private storeHandle: ImageStore | undefined;
+  private podRepo: PodRepo | undefined;
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly reporter: Reporter,
+  ) {
+    this.configDirs = { system: flags.systemConfig, local: flags.localConfig, user: flags.userConfig };
+    this.config = loadConfig(this.configDirs);
+    this.insecure = parseInsecureOptions(flags.insecureOptions);
+    this.debug = flags.debug;
+    this.dataDir = resolveDataDir(flags.dir ?? this.config.paths.data ?? DEFAULT_DATA_DIR);
+  }
+
+  get store(): ImageStore {
+    this.storeHandle ??= new ImageStore(this.dataDir);
+    return this.storeHandle;
+  }
+
+  get pods(): PodRepo {
+    this.podRepo ??= new PodRepo(this.dataDir);
+    return this.podRepo;
+  }
+
+  close(): void {
+    this.storeHandle?.close();
+  }
+}
+
+function resolveDataDir(dir: string): string {
+  if (dir === "") throw new RktError("--dir cannot be empty");
+  const abs = isAbsolute(dir) ? dir : resolve(dir);
+  try {
+    mkdirSync(abs, { recursive: true, mode: 0o750 });
+    return realpathSync(abs);
+  } catch (err) {
+    throw new RktError(`cannot use ${abs} as the data directory: ${(err as Error).message}`);
+  }
+}

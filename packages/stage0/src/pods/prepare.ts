@@ -1,0 +1,132 @@
+// Preparing a pod, rkt's way: fetch the images, build the manifest, then create the pod
+// directory (embryo -> prepare, exclusively locked), render the images and lay out the
+// pod. Everything that can be checked is checked before the pod directory exists, so bad
+// input never leaves a pod behind; a failure after that removes the half-made pod.
+import type { Logger, PodManifest, Volume } from "@rkt/stage1-api";
+import { Stage1Error } from "@rkt/stage1-api";
+import { StoreError } from "@rkt/store";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RktContext } from "../context.js";
+import { RktError } from "../errors.js";
+import { ImageFetcher, type PullPolicy } from "../images/fetcher.js";
+import { takeLock, type HeldLock } from "../locks.js";
+import { checkCapabilities, type PodRequirements } from "../stage1/capabilities.js";
+import { loadStage1, type LoadedStage1 } from "../stage1/registry.js";
+import { selectStage1, type Stage1Selection } from "../stage1/select.js";
+import { layoutPod, podContext, type PreparedApp } from "./layout.js";
+import { buildPodManifest, type AppRequest, type EnvOptions, type ResolvedAppImage } from "./manifest.js";
+import type { Pod } from "./pods.js";
+
+export interface PreparePodRequest {
+  apps: AppRequest[];
+  volumes: Volume[];
+  globalMounts: { volume: string; target: string }[];
+  env: EnvOptions;
+  userAnnotations: [string, string][];
+  userLabels: [string, string][];
+  noOverlay: boolean;
+  pullPolicy: PullPolicy;
+  stage1: Stage1Selection;
+  uuidFileSave?: string;
+  requirements: Omit<PodRequirements, "appCount" | "emptyVolumes">;
+}
+
+export interface PreparedPod {
+  pod: Pod;
+  lock: HeldLock;
+  stage1: LoadedStage1;
+  manifest: PodManifest;
+  privateNetwork: boolean;
+}
+
+export function stage1Logger(ctx: RktContext): Logger {
+  return {
+    debug: (m) => ctx.reporter.debug(`stage1: ${m}`),
+    info: (m) => ctx.reporter.warn(`stage1: ${m}`),
+    warn: (m) => ctx.reporter.warn(`stage1: ${m}`),
+  };
+}
+
+export function overlaySupported(): boolean {
+  try {
+    return /\toverlay$/m.test(readFileSync("/proc/filesystems", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Shared while preparing, exclusive during `rkt image gc`: trees in use are never collected. */
+export function prepareLock(ctx: RktContext, exclusive: boolean): HeldLock {
+  const dir = join(ctx.dataDir, "locks");
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  const file = join(dir, "prepareLock");
+  closeSync(openSync(file, "a", 0o640));
+  return takeLock(file, { exclusive, block: true })!;
+}
+
+export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promise<PreparedPod> {
+  const pkg = selectStage1(ctx, req.stage1);
+  const stage1 = await loadStage1(pkg, { logger: stage1Logger(ctx), dataDir: ctx.dataDir });
+  ctx.reporter.debug(`using stage1 ${pkg.name}@${pkg.version} from ${pkg.location}`);
+
+  const fetcher = new ImageFetcher(ctx);
+  const images: ResolvedAppImage[] = [];
+  for (const app of req.apps) {
+    const img = await fetcher.fetch(app.image, { pullPolicy: req.pullPolicy, signature: app.signature, checkRunnable: true });
+    images.push({ request: app, key: img.key, manifest: img.manifest });
+  }
+  const manifest = buildPodManifest({
+    apps: images,
+    volumes: req.volumes,
+    globalMounts: req.globalMounts,
+    env: req.env,
+    userAnnotations: req.userAnnotations,
+    userLabels: req.userLabels,
+  });
+  const usesEmptyVolumes =
+    manifest.volumes?.some((v) => v.kind === "empty") === true ||
+    manifest.apps.some((a) => (a.app?.mountPoints ?? []).some((mp) => !manifest.volumes?.some((v) => v.name === mp.name)));
+  const outcome = checkCapabilities(stage1.definition, {
+    ...req.requirements,
+    appCount: manifest.apps.length,
+    emptyVolumes: usesEmptyVolumes,
+  });
+  for (const w of outcome.warnings) ctx.reporter.warn(w);
+
+  let overlay = !req.noOverlay;
+  if (overlay && !overlaySupported()) {
+    ctx.reporter.warn(`disabling overlay support: "overlay" is not in /proc/filesystems`);
+    overlay = false;
+  }
+
+  const storeLock = prepareLock(ctx, false);
+  const pod = ctx.pods.createEmbryo();
+  let lock: HeldLock | undefined;
+  try {
+    lock = takeLock(pod.dir, { exclusive: true, block: false });
+    if (!lock) throw new RktError(`pod ${pod.uuid} is locked by another process`);
+    if (req.uuidFileSave) writeFileSync(req.uuidFileSave, pod.uuid);
+    pod.moveTo("prepare");
+    const prepared: PreparedApp[] = [];
+    for (const [i, ra] of manifest.apps.entries()) {
+      const tree = await ctx.store.renderTree(images[i]!.key);
+      prepared.push({
+        name: ra.name,
+        imageManifestBytes: ctx.store.get(images[i]!.key).manifestBytes,
+        treeId: tree.id,
+        treeRootfs: tree.rootfs,
+      });
+    }
+    layoutPod(pod, manifest, prepared, pkg, overlay);
+    await stage1.stage1.prepare?.({ pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id), manifest) });
+    return { pod, lock, stage1, manifest, privateNetwork: outcome.privateNetwork };
+  } catch (err) {
+    lock?.release();
+    rmSync(pod.dir, { recursive: true, force: true });
+    if (err instanceof StoreError || err instanceof Stage1Error) throw new RktError(err.message, { cause: err });
+    throw err;
+  } finally {
+    storeLock.release();
+  }
+}

@@ -1,0 +1,69 @@
+// Finding stage1 plugins and loading the chosen one into a DI container. A plugin's
+// package.json is read and its protocol range checked before its code is imported.
+import type { HostInfo, Logger, RegisteredStage1Definition, Stage1, Stage1Definition } from "@rkt/stage1-api";
+import { PROTOCOL_VERSION, Stage1Error, Tokens } from "@rkt/stage1-api";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
+import { RKT_VERSION } from "../version.js";
+import { BUILTIN_STAGE1_PACKAGES } from "./builtins.js";
+import { checkProtocol, readStage1Package, type Stage1Package } from "./package-info.js";
+
+export interface Stage1Candidate {
+  pkg?: Stage1Package;
+  location: string;
+  /** Why the candidate cannot load, when it cannot. */
+  error?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The in-tree flavors, with the error that keeps any of them from loading. */
+export function builtinStage1s(): Stage1Candidate[] {
+  return BUILTIN_STAGE1_PACKAGES.map((name) => {
+    let location = name;
+    try {
+      location = dirname(require.resolve(`${name}/package.json`));
+      const pkg = readStage1Package(location);
+      checkProtocol(pkg);
+      return { pkg, location };
+    } catch (err) {
+      return { location, error: (err as Error).message };
+    }
+  });
+}
+
+export interface LoadedStage1 {
+  pkg: Stage1Package;
+  definition: Stage1Definition;
+  stage1: Stage1;
+}
+
+/** Imports a checked stage1 package and resolves its implementation through DI. */
+export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dataDir: string }): Promise<LoadedStage1> {
+  checkProtocol(pkg);
+  const { container } = await import("@rkt/stage1-api/di");
+  let mod: { default?: RegisteredStage1Definition };
+  try {
+    mod = (await import(pathToFileURL(pkg.entry).href)) as { default?: RegisteredStage1Definition };
+  } catch (err) {
+    throw new Stage1Error(`stage1 ${pkg.name}@${pkg.version}: cannot load ${pkg.entry}: ${(err as Error).message}`);
+  }
+  const def = mod.default;
+  if (!def || typeof def.register !== "function") {
+    throw new Stage1Error(`stage1 ${pkg.name}@${pkg.version}: ${pkg.entry} does not export a stage1 made with defineStage1()`);
+  }
+  if (def.name !== pkg.name) {
+    throw new Stage1Error(`stage1 ${pkg.location}: package.json names it ${JSON.stringify(pkg.name)} but its code defines ${JSON.stringify(def.name)}`);
+  }
+  const scope = container.createChildContainer();
+  const host: HostInfo = { rktVersion: RKT_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir: deps.dataDir, stage1Location: pkg.location };
+  scope.register(Tokens.Logger, { useValue: deps.logger });
+  scope.register(Tokens.Host, { useValue: host });
+  def.register(scope);
+  return {
+    pkg,
+    definition: scope.resolve<Stage1Definition>(Tokens.Stage1Definition),
+    stage1: scope.resolve<Stage1>(Tokens.Stage1),
+  };
+}

@@ -1,0 +1,6 @@
+export * from "./app.js";
+export * from "./env.js";
+export * from "./mounts.js";
+export * from "./root-path.js";
+export * from "./users.js";
+export * from "./volumes.js";

@@ -1,0 +1,78 @@
+// Which volume is mounted where in an app, following rkt's GenerateMounts: the app's
+// explicit mounts first, then each image mount point matched to a volume by name, and an
+// implicit empty volume for a mount point that has none.
+import type { App, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
+import { join } from "node:path";
+
+export class MountError extends Error {}
+
+export interface AppMount {
+  volume: Volume;
+  /** Path inside the app's root, as given (the isolation helper resolves it inside the root). */
+  target: string;
+  readOnly: boolean;
+  recursive: boolean;
+  /** The host path that is bind-mounted: the host source or the empty volume's backing dir. */
+  source: string;
+}
+
+export interface MountOptions {
+  podDir: string;
+  /** Whether host volumes are bound recursively unless they say otherwise (rkt: nspawn yes, fly no). */
+  recursiveByDefault: boolean;
+}
+
+export function sharedVolumePath(podDir: string, volume: string): string {
+  return join(podDir, "sharedVolumes", volume);
+}
+
+export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined, opts: MountOptions): AppMount[] {
+  const volumes = new Map<string, Volume>((pod.volumes ?? []).map((v) => [v.name, v]));
+  const mountPoints = app?.mountPoints ?? [];
+  const out: AppMount[] = [];
+  const seen = new Set<string>();
+
+  const add = (volume: Volume, target: string, mpReadOnly: boolean | undefined): void => {
+    const norm = normalizeTarget(target);
+    if (seen.has(norm)) throw new MountError(`duplicate mount given: ${norm} in app ${ra.name}`);
+    seen.add(norm);
+    out.push({
+      volume,
+      target,
+      readOnly: volume.readOnly ?? mpReadOnly ?? false,
+      recursive: volume.kind === "host" ? (volume.recursive ?? opts.recursiveByDefault) : false,
+      source: volume.kind === "host" ? volume.source! : sharedVolumePath(opts.podDir, volume.name),
+    });
+  };
+
+  for (const m of ra.mounts ?? []) {
+    const volume = m.appVolume ?? volumes.get(m.volume);
+    if (!volume) throw new MountError(`dangling mount point ${JSON.stringify(m.path)}: volume ${JSON.stringify(m.volume)} not found`);
+    if (volume.kind !== "host" && volume.kind !== "empty") {
+      throw new MountError(`volume ${volume.name}: kind ${JSON.stringify(volume.kind)} is not supported (use host or empty)`);
+    }
+    const mp = mountPoints.find((p) => normalizeTarget(p.path) === normalizeTarget(m.path));
+    add(volume, m.path, mp?.readOnly);
+  }
+  for (const mp of mountPoints) {
+    if (seen.has(normalizeTarget(mp.path))) continue;
+    const volume = volumes.get(mp.name) ?? implicitEmptyVolume(ra.name, mp.name);
+    add(volume, mp.path, mp.readOnly);
+  }
+  return out;
+}
+
+/** rkt names an implicit volume after the app and the mount point. */
+export function implicitEmptyVolume(app: string, mountPoint: string): Volume {
+  return { name: `${app}-${mountPoint}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
+}
+
+function normalizeTarget(p: string): string {
+  const parts: string[] = [];
+  for (const c of p.split("/")) {
+    if (c === "" || c === ".") continue;
+    if (c === "..") parts.pop();
+    else parts.push(c);
+  }
+  return "/" + parts.join("/");
+}

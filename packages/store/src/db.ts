@@ -1,0 +1,73 @@
+// The store index: one SQLite database in WAL mode that many rkt processes open at once.
+// Writers serialize on SQLite's own lock (busy timeout), readers never block.
+import type Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+type DB = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE images (
+      key TEXT PRIMARY KEY,          -- sha512-<64 hex> (ACI) or sha256-<64 hex> (OCI manifest)
+      digest TEXT NOT NULL,          -- full digest of the blob
+      kind TEXT NOT NULL,            -- 'aci' or 'oci'
+      name TEXT NOT NULL,
+      labels TEXT NOT NULL,          -- JSON [{name,value}]
+      manifest BLOB NOT NULL,        -- the image manifest exactly as imported
+      import_time INTEGER NOT NULL,  -- ms since epoch
+      last_used INTEGER NOT NULL,
+      latest INTEGER NOT NULL DEFAULT 0,
+      size INTEGER NOT NULL,         -- bytes of the stored blob(s)
+      tree_size INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX images_name ON images(name);
+    CREATE TABLE remotes (
+      url TEXT PRIMARY KEY,
+      sig_url TEXT,
+      etag TEXT,
+      key TEXT NOT NULL,
+      cache_max_age INTEGER NOT NULL DEFAULT 0,
+      download_time INTEGER NOT NULL
+    );
+    CREATE TABLE trees (
+      id TEXT PRIMARY KEY,           -- deps-sha512-<hex>
+      key TEXT NOT NULL,             -- the image the tree renders
+      size INTEGER NOT NULL,
+      hash TEXT NOT NULL,
+      rendered_time INTEGER NOT NULL
+    );
+  `,
+};
+
+const require = createRequire(import.meta.url);
+
+export function openDb(dir: string): DB {
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
+  // Loaded on first use: commands that never touch the store skip the native addon.
+  const SQLite = require("better-sqlite3") as typeof Database;
+  const db = new SQLite(join(dir, "index.sqlite"), { timeout: 30_000 });
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: DB): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current === SCHEMA_VERSION) return;
+  // BEGIN IMMEDIATE takes the write lock, so two first runs do not both migrate.
+  db.transaction(() => {
+    let version = db.pragma("user_version", { simple: true }) as number;
+    while (version < SCHEMA_VERSION) {
+      version++;
+      db.exec(MIGRATIONS[version]!);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+export type { DB };

@@ -1,0 +1,51 @@
+// Opening a possibly compressed archive as a stream of its uncompressed bytes. gzip is
+// handled in-process; bzip2, xz and zstd through the system's tools when present.
+import { spawn } from "node:child_process";
+import { createReadStream, openSync, readSync, closeSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { StoreError } from "./errors.js";
+
+export type Compression = "none" | "gzip" | "bzip2" | "xz" | "zstd";
+
+export function detectCompression(file: string): Compression {
+  const head = Buffer.alloc(6);
+  const fd = openSync(file, "r");
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, 6, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (n >= 3 && head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2";
+  if (n >= 6 && head.equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return "xz";
+  if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return "zstd";
+  return "none";
+}
+
+const TOOLS: Record<Exclude<Compression, "none" | "gzip">, string> = { bzip2: "bzip2", xz: "xz", zstd: "zstd" };
+
+/** The uncompressed bytes of `file`. Errors of the decompressor surface as stream errors. */
+export function openDecompressed(file: string, label = file): Readable {
+  const kind = detectCompression(file);
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (kind === "none") return raw;
+  if (kind === "gzip") {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on("error", (e) => gunzip.destroy(e));
+    gunzip.on("error", () => raw.destroy());
+    return raw.pipe(gunzip);
+  }
+  const tool = TOOLS[kind];
+  const child = spawn(tool, ["-dc", file], { stdio: ["ignore", "pipe", "pipe"] });
+  raw.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const out = child.stdout;
+  child.on("error", () => out.destroy(new StoreError(`${label} is ${kind}-compressed, but the ${tool} command is not installed`)));
+  child.on("close", (code) => {
+    if (code !== 0 && code !== null) out.destroy(new StoreError(`${label}: ${tool} failed: ${stderr.trim() || `exit code ${code}`}`));
+  });
+  return out;
+}

@@ -1,0 +1,32 @@
+// The store's layout under <data dir>/cas (rkt's, with an SQLite index instead of ql).
+import { join } from "node:path";
+
+export class StorePaths {
+  readonly cas: string;
+  readonly db: string;
+  readonly blobs: string;
+  readonly trees: string;
+  readonly tmp: string;
+
+  constructor(readonly dataDir: string) {
+    this.cas = join(dataDir, "cas");
+    this.db = join(this.cas, "db");
+    this.blobs = join(this.cas, "blob");
+    this.trees = join(this.cas, "tree");
+    this.tmp = join(this.cas, "tmp");
+  }
+
+  /** cas/blob/<algo>/<2 hex>/<key> */
+  blob(key: string): string {
+    const [algo, hex] = key.split("-") as [string, string];
+    return join(this.blobs, algo, hex.slice(0, 2), key);
+  }
+
+  tree(treeId: string): string {
+    return join(this.trees, treeId);
+  }
+
+  treeRootfs(treeId: string): string {
+    return join(this.trees, treeId, "rootfs");
+  }
+}

@@ -1,0 +1,309 @@
+// The image store: blobs addressed by image ID, an SQLite index, and the tree store of
+// rendered root filesystems. Every write goes to a temporary path first and is renamed
+// into place, so concurrent rkt processes and crashes never leave a half-written image.
+import { runFsOps } from "@rkt/isolation";
+import type { ImageManifest, NameValue } from "@rkt/stage1-api";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from "node:fs";
+import { dirname, join } from "node:path";
+import { readAci } from "./aci-import.js";
+import { openDb, type DB } from "./db.js";
+import { ImageNotFoundError, StoreError } from "./errors.js";
+import { keyFromDigest, parseIdPrefix } from "./ids.js";
+import { StorePaths } from "./paths.js";
+import { labelValue, manifestOf, recordFromRow, type ImageRecord, type ImageRow } from "./records.js";
+import { extractTar } from "./tar/index.js";
+import { treeHash, treeSize } from "./tree-hash.js";
+
+export interface ImportResult {
+  key: string;
+  manifest: ImageManifest;
+  /** False when the image was already in the store. */
+  added: boolean;
+}
+
+export interface TreeInfo {
+  id: string;
+  rootfs: string;
+  /** Image keys in render order: dependencies first, the image last. */
+  layers: string[];
+}
+
+export interface RemoteRecord {
+  url: string;
+  sigUrl?: string;
+  etag?: string;
+  key: string;
+  cacheMaxAge: number;
+  downloadTime: number;
+}
+
+export class ImageStore {
+  readonly paths: StorePaths;
+  private dbHandle: DB | undefined;
+
+  constructor(dataDir: string) {
+    this.paths = new StorePaths(dataDir);
+  }
+
+  get db(): DB {
+    this.dbHandle ??= openDb(this.paths.db);
+    return this.dbHandle;
+  }
+
+  close(): void {
+    this.dbHandle?.close();
+    this.dbHandle = undefined;
+  }
+
+  /** Imports an ACI file (any compression); returns its key. */
+  async importAci(file: string, opts: { label?: string; latest?: boolean } = {}): Promise<ImportResult> {
+    const aci = await readAci(file, { tmpDir: this.paths.tmp, label: opts.label ?? file });
+    const key = keyFromDigest(aci.digest);
+    const blob = this.paths.blob(key);
+    try {
+      const existing = this.db.prepare("SELECT key FROM images WHERE key = ?").get(key);
+      if (existing && existsSync(blob)) {
+        if (opts.latest) this.db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(key);
+        return { key, manifest: aci.manifest, added: false };
+      }
+      mkdirSync(dirname(blob), { recursive: true, mode: 0o750 });
+      renameSync(aci.tmpBlob, blob);
+      const now = Date.now();
+      const info = this.db
+        .prepare(
+          `INSERT INTO images (key, digest, kind, name, labels, manifest, import_time, last_used, latest, size)
+           VALUES (?, ?, 'aci', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
+        )
+        .run(key, `sha512-${aci.digest}`, aci.manifest.name, JSON.stringify(aci.manifest.labels ?? []), aci.manifestBytes, now, now, opts.latest ? 1 : 0, aci.size);
+      return { key, manifest: aci.manifest, added: info.changes > 0 };
+    } finally {
+      rmSync(aci.tmpBlob, { force: true });
+    }
+  }
+
+  /** Resolves a unique ID prefix to a key, with rkt's errors. */
+  resolveId(input: string): string {
+    const prefix = parseIdPrefix(input);
+    const rows = this.db
+      .prepare("SELECT key FROM images WHERE key >= ? AND key < ? LIMIT 2")
+      .all(prefix, prefix + "\uffff") as { key: string }[];
+    if (rows.length === 0) throw new ImageNotFoundError(`no image IDs found for ${JSON.stringify(input)}`);
+    if (rows.length > 1) throw new StoreError(`ambiguous image ID ${JSON.stringify(input)}: use more digits`);
+    return rows[0]!.key;
+  }
+
+  get(key: string): ImageRecord {
+    const row = this.db.prepare("SELECT * FROM images WHERE key = ?").get(key) as ImageRow | undefined;
+    if (!row) throw new ImageNotFoundError(`image ${key} is not in the store`);
+    return recordFromRow(row);
+  }
+
+  has(key: string): boolean {
+    return this.db.prepare("SELECT 1 FROM images WHERE key = ?").get(key) !== undefined;
+  }
+
+  manifest(key: string): ImageManifest {
+    return manifestOf(this.get(key));
+  }
+
+  /**
+   * rkt's name lookup: images with that name whose labels include every requested label;
+   * without a requested version, images fetched as "latest" first; then the newest import.
+   */
+  findByName(name: string, labels: NameValue[] = []): ImageRecord | undefined {
+    const rows = this.db
+      .prepare("SELECT * FROM images WHERE name = ? ORDER BY import_time DESC")
+      .all(name) as ImageRow[];
+    const matching = rows
+      .map(recordFromRow)
+      .filter((r) => labels.every((l) => labelValue(r.labels, l.name) === l.value));
+    if (!labels.some((l) => l.name === "version")) {
+      const latest = matching.find((r) => r.latest);
+      if (latest) return latest;
+    }
+    return matching[0];
+  }
+
+  list(): ImageRecord[] {
+    return (this.db.prepare("SELECT * FROM images").all() as ImageRow[]).map(recordFromRow);
+  }
+
+  blobPath(key: string): string {
+    return this.paths.blob(key);
+  }
+
+  markUsed(key: string): void {
+    this.db.prepare("UPDATE images SET last_used = ? WHERE key = ?").run(Date.now(), key);
+  }
+
+  /** Removes an image's index entry and blob (trees are collected by `rkt image gc`). */
+  remove(key: string): void {
+    this.db.prepare("DELETE FROM images WHERE key = ?").run(key);
+    this.db.prepare("DELETE FROM remotes WHERE key = ?").run(key);
+    rmSync(this.paths.blob(key), { force: true });
+  }
+
+  // ---- remote cache (http(s) and docker sources)
+
+  getRemote(url: string): RemoteRecord | undefined {
+    const r = this.db.prepare("SELECT * FROM remotes WHERE url = ?").get(url) as
+      | { url: string; sig_url: string | null; etag: string | null; key: string; cache_max_age: number; download_time: number }
+      | undefined;
+    if (!r) return undefined;
+    return { url: r.url, sigUrl: r.sig_url ?? undefined, etag: r.etag ?? undefined, key: r.key, cacheMaxAge: r.cache_max_age, downloadTime: r.download_time };
+  }
+
+  setRemote(rec: RemoteRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO remotes (url, sig_url, etag, key, cache_max_age, download_time) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(url) DO UPDATE SET sig_url = excluded.sig_url, etag = excluded.etag, key = excluded.key,
+           cache_max_age = excluded.cache_max_age, download_time = excluded.download_time`,
+      )
+      .run(rec.url, rec.sigUrl ?? null, rec.etag ?? null, rec.key, rec.cacheMaxAge, rec.downloadTime);
+  }
+
+  // ---- tree store
+
+  /** The render order of an image: its dependencies depth-first, then the image. */
+  renderOrder(key: string, seen: string[] = []): string[] {
+    if (seen.includes(key)) throw new StoreError(`dependency cycle through image ${key}`);
+    const manifest = this.manifest(key);
+    const order: string[] = [];
+    for (const dep of manifest.dependencies ?? []) {
+      let depKey: string;
+      if (dep.imageID) {
+        depKey = this.resolveId(dep.imageID);
+      } else {
+        const found = this.findByName(dep.imageName, dep.labels ?? []);
+        if (!found) {
+          throw new ImageNotFoundError(
+            `image ${manifest.name} depends on ${dep.imageName}, which is not in the store (fetch it first)`,
+          );
+        }
+        depKey = found.key;
+      }
+      for (const k of this.renderOrder(depKey, [...seen, key])) if (!order.includes(k)) order.push(k);
+    }
+    order.push(key);
+    return order;
+  }
+
+  treeId(layers: string[]): string {
+    return `deps-${keyFromDigest(createHash("sha512").update(layers.join("\n")).digest("hex"))}`;
+  }
+
+  /** The rendered tree of an image, rendering it first when needed. */
+  async renderTree(key: string): Promise<TreeInfo> {
+    const layers = this.renderOrder(key);
+    const id = this.treeId(layers);
+    const dir = this.paths.tree(id);
+    if (existsSync(join(dir, "rendered"))) return { id, rootfs: join(dir, "rootfs"), layers };
+
+    mkdirSync(this.paths.trees, { recursive: true, mode: 0o750 });
+    const tmp = join(this.paths.trees, `.tmp-${randomBytes(8).toString("hex")}`);
+    try {
+      const rootfs = join(tmp, "rootfs");
+      mkdirSync(rootfs, { recursive: true, mode: 0o755 });
+      for (const layer of layers) {
+        await extractTar(this.paths.blob(layer), { dest: rootfs, strip: "rootfs/", specialFiles: runFsOps });
+        this.markUsed(layer);
+      }
+      applyPathWhitelist(rootfs, this.manifest(key).pathWhitelist);
+      const hash = await treeHash(rootfs);
+      writeFileSync(join(tmp, "image"), key);
+      writeFileSync(join(tmp, "hash"), hash);
+      writeFileSync(join(tmp, "rendered"), "");
+      const size = treeSize(tmp);
+      this.installTree(tmp, dir);
+      this.db
+        .prepare(
+          `INSERT INTO trees (id, key, size, hash, rendered_time) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET size = excluded.size, hash = excluded.hash, rendered_time = excluded.rendered_time`,
+        )
+        .run(id, key, size, hash, Date.now());
+      this.db.prepare("UPDATE images SET tree_size = ? WHERE key = ?").run(size, key);
+      return { id, rootfs: join(dir, "rootfs"), layers };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Renames a finished tree into place; a concurrent render that got there first wins. */
+  private installTree(tmp: string, dir: string): void {
+    if (existsSync(dir) && !existsSync(join(dir, "rendered"))) rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    }
+  }
+
+  treeRecorded(id: string): { key: string; hash: string; size: number } | undefined {
+    return this.db.prepare("SELECT key, hash, size FROM trees WHERE id = ?").get(id) as
+      | { key: string; hash: string; size: number }
+      | undefined;
+  }
+
+  listTreeIds(): string[] {
+    return (this.db.prepare("SELECT id FROM trees").all() as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Removes a rendered tree (rename first, so a reader never sees half a tree). */
+  removeTree(id: string): void {
+    const dir = this.paths.tree(id);
+    const rec = this.treeRecorded(id);
+    if (existsSync(dir)) {
+      const doomed = join(this.paths.trees, `.rm-${randomBytes(8).toString("hex")}`);
+      renameSync(dir, doomed);
+      rmSync(doomed, { recursive: true, force: true });
+    }
+    this.db.prepare("DELETE FROM trees WHERE id = ?").run(id);
+    if (rec) this.db.prepare("UPDATE images SET tree_size = 0 WHERE key = ?").run(rec.key);
+  }
+
+  /** Re-computes a tree's checksum: true when it matches the one recorded at render time. */
+  async verifyTree(id: string): Promise<boolean> {
+    const dir = this.paths.tree(id);
+    if (!existsSync(join(dir, "rendered"))) return false;
+    const recorded = readFileSync(join(dir, "hash"), "utf8").trim();
+    return (await treeHash(join(dir, "rootfs"))) === recorded;
+  }
+
+  blobSize(key: string): number {
+    try {
+      return statSync(this.paths.blob(key)).size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** Keeps only the listed paths (and the directories leading to them), as appc's renderer. */
+function applyPathWhitelist(rootfs: string, whitelist: string[] | undefined): void {
+  if (!whitelist || whitelist.length === 0) return;
+  const keep = new Set<string>();
+  for (const p of whitelist) {
+    const parts = p.split("/").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) keep.add(parts.slice(0, i).join("/"));
+  }
+  const prune = (rel: string): void => {
+    const dir = rel === "" ? rootfs : join(rootfs, rel);
+    for (const ent of readdirSafe(dir)) {
+      const childRel = rel === "" ? ent.name : `${rel}/${ent.name}`;
+      if (!keep.has(childRel)) rmSync(join(rootfs, childRel), { recursive: true, force: true });
+      else if (ent.isDirectory()) prune(childRel);
+    }
+  };
+  prune("");
+}
+
+function readdirSafe(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}

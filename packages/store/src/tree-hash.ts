@@ -1,0 +1,59 @@
+// A checksum of a rendered tree: every entry's path, type, mode, owner, size and content
+// (or link target), in a stable order. `rkt image verify` compares it with the one recorded
+// when the tree was rendered.
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Writable } from "node:stream";
+
+export async function treeHash(root: string): Promise<string> {
+  const hash = createHash("sha512");
+  await walk(root, "", hash);
+  return `sha512-${hash.digest("hex")}`;
+}
+
+async function walk(root: string, rel: string, hash: Hash): Promise<void> {
+  const names = readdirSync(join(root, rel)).sort();
+  for (const name of names) {
+    const relPath = rel === "" ? name : `${rel}/${name}`;
+    const full = join(root, relPath);
+    const st = lstatSync(full);
+    hash.update(`${relPath}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
+    if (st.isSymbolicLink()) {
+      hash.update(`l\0${readlinkSync(full)}\0`);
+    } else if (st.isFile()) {
+      hash.update(`f\0${st.size}\0`);
+      await pipeline(
+        createReadStream(full, { highWaterMark: 1 << 20 }),
+        new Writable({
+          write(chunk: Buffer, _e, cb) {
+            hash.update(chunk);
+            cb();
+          },
+        }),
+      );
+    } else if (st.isDirectory()) {
+      hash.update("d\0");
+      await walk(root, relPath, hash);
+    } else {
+      hash.update(`s\0${st.rdev}\0`);
+    }
+  }
+}
+
+/** Size of a tree in bytes: the sum of every entry's size, as rkt counts a tree store. */
+export function treeSize(root: string): number {
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!;
+    for (const ent of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, ent.name);
+      const st = lstatSync(full);
+      total += st.size;
+      if (ent.isDirectory()) stack.push(full);
+    }
+  }
+  return total;
+}

@@ -1,0 +1,83 @@
+// rkt's fly flavor: the app runs chrooted in a private mount namespace, with the host's
+// network, PID and IPC namespaces and full root privileges. The pod's process is the
+// isolation helper's supervisor, which records the app's exit code and exits with it.
+import { helperPath, writeSpec } from "@rkt/isolation";
+import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
+import { appEnvFile, podLayout, Stage1Error } from "@rkt/stage1-api";
+import { createEmptyVolumes, formatEnvFile, parseEnvFile, resolveApp, type ResolvedApp } from "@rkt/stage1-kit";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { enterSpec, runSpec } from "./spec.js";
+
+function onlyApp(pod: PodContext): ResolvedApp {
+  if (pod.apps.length !== 1) throw new Stage1Error("fly only supports 1 application per Pod for now");
+  // rkt's fly binds host volumes non-recursively unless they say recursive=true.
+  return resolveApp(pod, pod.apps[0]!, { recursiveByDefault: false });
+}
+
+function specPath(pod: PodContext, name: string): string {
+  return join(pod.dir, "stage1", name);
+}
+
+export class FlyStage1 implements Stage1 {
+  constructor(private readonly logger: Logger) {}
+
+  async run(req: RunRequest): Promise<LaunchPlan> {
+    const { pod } = req;
+    const app = onlyApp(pod);
+    createEmptyVolumes(app.mounts);
+    const envFile = appEnvFile(pod.stage1Root, app.name);
+    mkdirSync(dirname(envFile), { recursive: true });
+    writeFileSync(envFile, formatEnvFile(app.env));
+    const file = specPath(pod, "fly-run.spec");
+    writeSpec(file, runSpec(pod, app, req.options, req.lockFd));
+    this.logger.debug(`running app ${app.name} from ${file}`);
+    return { path: helperPath(), argv: ["rkt-isolation", "run", file], env: {}, cwd: pod.dir, keepFds: [req.lockFd] };
+  }
+
+  async enter(req: EnterRequest): Promise<LaunchPlan> {
+    const { pod } = req;
+    const app = onlyApp(pod);
+    let env: Map<string, string>;
+    try {
+      env = parseEnvFile(readFileSync(appEnvFile(pod.stage1Root, app.name), "utf8"));
+    } catch {
+      env = app.env;
+    }
+    env.set("TERM", req.callerEnv.TERM ?? "vt100");
+    const file = specPath(pod, `enter-${process.pid}.spec`);
+    writeSpec(file, enterSpec(app, req.pid, env, req.command));
+    return { path: helperPath(), argv: ["rkt-isolation", "enter", "--remove-spec", file], env: {}, cwd: pod.dir };
+  }
+
+  async stop(req: StopRequest): Promise<void> {
+    const signal = req.force ? "SIGKILL" : "SIGTERM";
+    if (req.pid !== undefined && signalProcess(req.pid, signal)) return;
+    const pgid = readPid(join(req.pod.dir, podLayout.pgid));
+    if (pgid !== undefined && signalProcess(-pgid, signal)) return;
+    throw new Stage1Error(`pod ${req.pod.uuid} has no running process to stop`);
+  }
+
+  async gc(_req: GcRequest): Promise<void> {
+    // The app's mounts lived in its private mount namespace and died with it; stage0
+    // removes the pod directory.
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+// Driving the real rkt binary as a user would, against a data directory of the test's own.
+import { spawn, type SpawnOptions } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dirname, "../..");
+export const RKT = join(REPO, "bin", "rkt");
+
+export interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** A scratch world for one test file: its own data dir and config dirs. */
+export class Sandbox {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly localConfig: string;
+  readonly systemConfig: string;
+
+  constructor(name: string) {
+    this.root = mkdtempSync(join(tmpdir(), `rkt-test-${name}-`));
+    this.dataDir = join(this.root, "data");
+    this.localConfig = join(this.root, "etc");
+    this.systemConfig = join(this.root, "lib");
+  }
+
+  path(...p: string[]): string {
+    return join(this.root, ...p);
+  }
+
+  /** Runs `rkt --dir=... <args>`. */
+  rkt(args: string[], opts: RunOptions = {}): Promise<Result> {
+    return run(RKT, [`--dir=${this.dataDir}`, `--local-config=${this.localConfig}`, `--system-config=${this.systemConfig}`, ...args], opts);
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const spawnOpts: SpawnOptions = {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    };
+    const child = spawn(cmd, args, spawnOpts);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+    child.stdin!.end(opts.input ?? "");
+  });
+}
