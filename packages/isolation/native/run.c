@@ -113,13 +113,13 @@ int cmd_run(const char *spec_path, int enter) {
   int pidns = ns_join_all(&s);
   if (s.mount_ns)
     mounts_unshare();
+  for (size_t i = 0; i < s.nops; i++) /* an overlay may create the root */
+    mounts_apply(s.root, &s.ops[i]);
   struct stat sb;
   if (stat(s.root, &sb) != 0)
     fail_errno("stage1: root directory %s", s.root);
   if (!S_ISDIR(sb.st_mode))
     fail("stage1: root %s is not a directory", s.root);
-  for (size_t i = 0; i < s.nops; i++)
-    mounts_apply(s.root, &s.ops[i]);
   if (s.lock_fd >= 0 && fcntl(s.lock_fd, F_SETFD, FD_CLOEXEC) != 0)
     fail_errno("stage1: lock fd %d", s.lock_fd);
 

@@ -59,7 +59,7 @@ export class TmpDirs {
 
 const APPLETS = [
   'sh', 'id', 'cat', 'echo', 'env', 'pwd', 'touch', 'sleep', 'ls', 'mkdir', 'kill', 'test',
-  'readlink', 'stat', 'grep', 'hostname', 'true', 'false', 'mount', 'wc', 'head',
+  'readlink', 'stat', 'grep', 'hostname', 'true', 'false', 'mount', 'wc', 'head', 'printf', 'cut',
 ];
 
 /** A minimal root filesystem: busybox-static with applet symlinks in /bin. */

@@ -27,7 +27,7 @@ export function runSpec(pod: PodContext, app: ResolvedApp, options: RuntimeOptio
   for (const host of ["/dev", "/proc", "/sys"]) spec.directive("bind", host, host, "rec");
   spec.directive("tmpfs", "/tmp", "mode=1777");
   for (const m of app.mounts) {
-    const opts = [m.recursive ? "rec" : "nonrec", ...(m.readOnly ? ["ro"] : [])];
+    const opts = [m.recursive ? "rec" : "norec", ...(m.readOnly ? ["ro"] : [])];
     spec.directive("bind", m.source, m.target, opts.join(","));
   }
   if (options.dns.resolv === "host") spec.directive("bind", "/etc/resolv.conf", "/etc/resolv.conf", "ro");
