@@ -133,7 +133,7 @@ int ns_join_all(const struct spec *s);
 int ns_types_parse(const char *list, int *types);
 
 /* run.c */
-int cmd_run(const char *spec_path, int enter);
+int cmd_run(const char *spec_path, int enter, int remove_spec);
 
 /* launcher.c */
 int cmd_launch(int argc, char **argv);

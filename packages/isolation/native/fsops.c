@@ -5,6 +5,7 @@
  * The umask is cleared: modes are applied exactly. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -100,9 +101,24 @@ static void op_umount_tree(const char *path) {
     result_err("EINVAL", "umount-tree: the path must be absolute");
     return;
   }
-  char *base = realpath(path, NULL);
-  if (!base)
-    base = xstrdup(path);
+  /* Canonical form as in mountinfo: the parent is resolved, the last component is taken
+   * literally (a symlink there must not redirect us to another tree). */
+  char *copy = xstrdup(path);
+  size_t l = strlen(copy);
+  while (l > 1 && copy[l - 1] == '/')
+    copy[--l] = 0;
+  char *slash = strrchr(copy, '/');
+  const char *name = slash + 1;
+  if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+    free(copy);
+    result_err("EINVAL", "umount-tree: refusing /, . and ..");
+    return;
+  }
+  *slash = 0;
+  char *dir = realpath(*copy ? copy : "/", NULL);
+  char *base = dir ? xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name) : xstrdup(path);
+  free(dir);
+  free(copy);
   int last_err = 0;
   for (int round = 0; round < MAX_ROUNDS; round++) {
     struct mount_entry *m;

@@ -133,6 +133,15 @@ static void reply_errno(int e) {
 
 /* ---- requests ---- */
 
+/* O_NONBLOCK so that a FIFO cannot hang the launcher in open(); cleared afterwards because
+ * the fd may be passed to the exec'd program. */
+static int open_nb(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd >= 0)
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
 static int parse_fd(const char *s) {
   unsigned long v;
   if (parse_ulong(s, 10, INT_MAX, &v) != 0)
@@ -147,7 +156,7 @@ static void req_lock(char **f, int n) {
   }
   int block = f[3][0] == '1';
   int op = (f[2][0] == 'e' ? LOCK_EX : LOCK_SH) | (block ? 0 : LOCK_NB);
-  int fd = open(f[1], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = open_nb(f[1]);
   if (fd < 0) {
     reply_errno(errno);
     return;
@@ -199,7 +208,7 @@ static void req_probe(char **f, int n) {
     reply_err("EINVAL", "usage: PROBE <path>");
     return;
   }
-  int fd = open(f[1], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = open_nb(f[1]);
   if (fd < 0) {
     reply_errno(errno);
     return;
@@ -503,10 +512,14 @@ int cmd_launch(int argc, char **argv) {
   plan_free(pending);
   pending = NULL;
 
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  /* Wait without reaping first, so a forwarded signal can never reach a recycled pid. */
+  siginfo_t si;
+  while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
     ;
   child_pid = 0;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
   if (WIFSIGNALED(status))
     return 128 + WTERMSIG(status);
   int code = WEXITSTATUS(status);

@@ -7,7 +7,8 @@
 static void usage(FILE *f) {
   fputs("usage: rkt-isolation launch [ARGS...]   run the rkt CLI under the launcher (also: argv[0] = rkt)\n"
         "       rkt-isolation run SPEC-FILE      start an app as described by SPEC-FILE\n"
-        "       rkt-isolation enter SPEC-FILE    run a command inside a running pod\n"
+        "       rkt-isolation enter [--remove-spec] SPEC-FILE\n"
+        "                                        run a command inside a running pod\n"
         "       rkt-isolation fsops              file operations read from stdin\n"
         "       rkt-isolation version\n",
         f);
@@ -26,11 +27,13 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "launch"))
     return cmd_launch(argc - 2, argv + 2);
   if (!strcmp(cmd, "run") || !strcmp(cmd, "enter")) {
-    if (argc != 3) {
-      fprintf(stderr, "rkt-isolation: %s takes exactly one argument, the spec file\n", cmd);
+    /* --remove-spec: the spec file is a one-shot (rkt enter); delete it once read. */
+    int remove_spec = argc == 4 && !strcmp(argv[2], "--remove-spec");
+    if (argc != 3 && !remove_spec) {
+      fprintf(stderr, "rkt-isolation: usage: %s [--remove-spec] SPEC-FILE\n", cmd);
       return EXIT_RKT;
     }
-    return cmd_run(argv[2], !strcmp(cmd, "enter"));
+    return cmd_run(argv[argc - 1], !strcmp(cmd, "enter"), remove_spec);
   }
   if (!strcmp(cmd, "fsops")) {
     if (argc != 2) {

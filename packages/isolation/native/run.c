@@ -105,9 +105,11 @@ static int write_number(const char *path, long v) {
   return write_file_atomic(path, b);
 }
 
-int cmd_run(const char *spec_path, int enter) {
+int cmd_run(const char *spec_path, int enter, int remove_spec) {
   struct spec s;
   spec_load(spec_path, enter, &s);
+  if (remove_spec)
+    unlink(spec_path);
   mode_t old_umask = umask(0);
 
   int pidns = ns_join_all(&s);

@@ -1,4 +1,5 @@
 import { fstatSync, readSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import { decodeField, encodeField } from './encoding.js';
 
@@ -72,7 +73,10 @@ export class LauncherClient {
     if (!v || !/^\d+$/.test(v)) return undefined;
     const fd = Number(v);
     try {
-      if (!fstatSync(fd).isSocket()) return undefined;
+      // bigint: Node 20's fs.realpathSync consults the shared (non-bigint) stat buffer
+      // left by the last stat call, and treats a path as unresolvable when that buffer
+      // says "socket": a plain fstat of this socket would break later module resolution.
+      if (!fstatSync(fd, { bigint: true }).isSocket()) return undefined;
     } catch {
       return undefined;
     }
@@ -87,6 +91,7 @@ export class LauncherClient {
    * `block` is false and the lock is held.
    */
   lock(path: string, opts: { exclusive: boolean; block: boolean }): number {
+    path = resolve(path); // the launcher's cwd is not ours
     const [fd] = this.request(
       `LOCK\t${encodeField(path)}\t${opts.exclusive ? 'ex' : 'sh'}\t${opts.block ? 1 : 0}\n`,
       path,
@@ -103,6 +108,7 @@ export class LauncherClient {
 
   /** State of the flock on `path` as a shared non-blocking probe sees it. */
   probe(path: string): 'locked' | 'unlocked' | 'missing' {
+    path = resolve(path);
     try {
       const [state] = this.request(`PROBE\t${encodeField(path)}\n`, path);
       if (state === 'locked' || state === 'unlocked') return state;
@@ -120,7 +126,7 @@ export class LauncherClient {
     const lines = ['EXEC', `PATH\t${encodeField(plan.path)}`];
     for (const a of plan.argv) lines.push(`ARG\t${encodeField(a)}`);
     for (const [k, v] of Object.entries(plan.env)) lines.push(`ENV\t${encodeField(`${k}=${v}`)}`);
-    lines.push(`CWD\t${encodeField(plan.cwd)}`);
+    lines.push(`CWD\t${encodeField(resolve(plan.cwd))}`);
     for (const fd of plan.keepFds ?? []) lines.push(`KEEPFD\t${fd}`);
     lines.push('END');
     this.request(lines.join('\n') + '\n');

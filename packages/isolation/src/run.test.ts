@@ -247,7 +247,8 @@ describe('rkt-isolation run', () => {
     const s = start(helper, ['run', specFile(p)]);
     const r = await s.done;
     expect(r).toMatchObject({ status: 3, stdout: `${s.pid}\n` });
-    expect(readFileSync(join(p.dir, 'pgid'), 'utf8')).toBe(`${process.pid === s.pid ? '' : readFileSync(`/proc/self/stat`, 'utf8').split(') ')[1]!.split(' ')[2]}\n`);
+    const ourPgrp = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2];
+    expect(readFileSync(join(p.dir, 'pgid'), 'utf8')).toBe(`${ourPgrp}\n`); // not detached: our group
   });
 
   it('fails to exec with 203 and rkt\'s message', async () => {
@@ -336,6 +337,33 @@ describe('rkt-isolation run', () => {
     expect(readFileSync(join(upper, 'newfile'), 'utf8')).toBe('new\n');
     expect(existsSync(join(lower, 'from-lower'))).toBe(true);
     expect(mountsBelow(dir)).toEqual([]);
+  });
+
+  it('mounts tmpfs with flags, creates directories and symlinks, mounts read-only overlays', async () => {
+    const p = pod();
+    symlinkSync('/already', join(p.root, 'etc/existing'));
+    p.spec
+      .directive('tmpfs', '/tmp', 'mode=1777,nosuid,nodev,size=1m')
+      .directive('proc', '/proc')
+      .directive('mkdir', '/run/lock', 0o1755)
+      .directive('symlink', '../run/lock', '/etc/lock link')
+      .directive('symlink', '/other', '/etc/existing')
+      .directive('exec', ...sh('stat -c %a /tmp /run/lock; readlink "/etc/lock link"; readlink /etc/existing; grep " /tmp " /proc/self/mountinfo | cut -d" " -f6'));
+    const r = await runPod(p);
+    expect(r).toMatchObject({ status: 0, stderr: '', stdout: '1777\n1755\n../run/lock\n/already\nrw,nosuid,nodev,relatime\n' });
+
+    const dir = tmp.make();
+    const [l1, l2] = [join(dir, 'l1'), join(dir, 'l2')];
+    makeBusyboxRoot(l1);
+    mkdirSync(l2);
+    writeFileSync(join(l2, 'f'), 'l2');
+    const spec = new SpecBuilder()
+      .directive('mount-ns')
+      .directive('overlay', join(dir, 'merged'), '-', '-', l1, l2)
+      .directive('root', join(dir, 'merged'))
+      .directive('exec', ...sh('cat /f; touch /new 2>/dev/null || echo read-only'));
+    writeSpec(join(dir, 'spec'), spec);
+    expect(await run(helper, ['run', join(dir, 'spec')])).toMatchObject({ status: 0, stdout: 'l2read-only\n' });
   });
 
   it('validates the whole spec first, naming the line', async () => {

@@ -17,12 +17,16 @@ export const PREPARE_POD_FLAGS: FlagSpec[] = [
   { name: "uuid-file-save", type: "string", usage: "write out pod UUID to specified file" },
 ];
 
-export const RUN_POD_FLAGS: FlagSpec[] = [
-  ...PREPARE_POD_FLAGS,
+/** The runtime flags: run and run-prepared take them, prepare does not. */
+export const RUNTIME_FLAGS: FlagSpec[] = [
   { name: "interactive", type: "bool", default: "false", usage: "run pod interactively: stdin passes through to the app (one app only)" },
   { name: "hostname", type: "string", usage: `pod's hostname (default "rkt-<uuid>")` },
   { name: "net", type: "stringArray", optionalValue: "default", usage: "configure the pod's networking: host, none, default, or CNI network names, each NAME[:K=V;K2=V2]" },
 ];
+
+export const RUN_POD_FLAGS: FlagSpec[] = [...PREPARE_POD_FLAGS, ...RUNTIME_FLAGS];
+
+export const UUID_FILE_FLAG: FlagSpec = { name: "uuid-file", type: "string", usage: "read pod UUID from file instead of argument" };
 
 export const APP_FLAGS: FlagSpec[] = [
   { name: "signature", type: "string", usage: "local signature file to use in validating the preceding image" },

@@ -1,22 +1,37 @@
 // Every rkt command: name, help and flags as data; the code of a command is imported only
 // when that command runs, so `rkt version` does not load the store or a stage1.
 import type { CommandDef } from "../command.js";
-import { APP_FLAGS, FETCH_FLAGS, RUN_POD_FLAGS } from "./flag-specs.js";
+import type { FlagSpec } from "../flags.js";
+import { APP_FLAGS, FETCH_FLAGS, PREPARE_POD_FLAGS, RUN_POD_FLAGS, RUNTIME_FLAGS, UUID_FILE_FLAG } from "./flag-specs.js";
+
+const FORMAT_FLAG: FlagSpec = { name: "format", type: "string", default: "", usage: "choose the output format: json or json-pretty" };
+const PRETTY_FLAG: FlagSpec = { name: "pretty-print", type: "bool", default: "true", usage: "apply indent to format the output" };
+const EXTRACT_FLAGS: FlagSpec[] = [
+  { name: "rootfs-only", type: "bool", default: "false", usage: "extract the rootfs only" },
+  { name: "overwrite", type: "bool", default: "false", usage: "overwrite the output directory" },
+];
 
 const IMAGE_COMMANDS: CommandDef[] = [
   {
-    name: "list",
-    summary: "List images in the local store",
-    usage: "rkt image list [flags]",
-    flags: [
-      { name: "fields", type: "string", default: "id,name,size,importtime,lastused", usage: "comma-separated list of fields to display: id, name, size, importtime, lastused" },
-      { name: "sort", type: "stringArray", default: "importtime", usage: "sort the output by the given fields: name, importtime, lastused, size" },
-      { name: "order", type: "string", default: "asc", usage: "choose the sorting order: asc or desc" },
-      { name: "full", type: "bool", default: "false", usage: "use long output format" },
-      { name: "no-legend", type: "bool", default: "false", usage: "suppress a legend with the list" },
-      { name: "format", type: "string", default: "", usage: "choose the output format: json or json-pretty" },
-    ],
-    load: () => import("./image-list.js"),
+    name: "cat-manifest",
+    summary: "Inspect and print the image manifest",
+    usage: "rkt image cat-manifest IMAGE",
+    flags: [PRETTY_FLAG],
+    load: () => import("./image-cat-manifest.js"),
+  },
+  {
+    name: "export",
+    summary: "Export a stored image to an ACI file",
+    usage: "rkt image export IMAGE OUTPUT_ACI_FILE",
+    flags: [{ name: "overwrite", type: "bool", default: "false", usage: "overwrite the output ACI" }],
+    load: () => import("./image-export.js"),
+  },
+  {
+    name: "extract",
+    summary: "Extract a stored image to a directory",
+    usage: "rkt image extract IMAGE OUTPUT_DIR",
+    flags: EXTRACT_FLAGS,
+    load: () => import("./image-extract.js"),
   },
   {
     name: "fetch",
@@ -27,9 +42,79 @@ const IMAGE_COMMANDS: CommandDef[] = [
     stopAtPositional: true,
     load: () => import("./fetch.js"),
   },
+  {
+    name: "gc",
+    summary: "Garbage collect local store",
+    usage: "rkt image gc [--grace-period=DURATION]",
+    flags: [{ name: "grace-period", type: "duration", default: "24h0m0s", usage: "duration to wait since an image was last used before removing it" }],
+    superuser: true,
+    load: () => import("./image-gc.js"),
+  },
+  {
+    name: "list",
+    summary: "List images in the local store",
+    usage: "rkt image list [flags]",
+    flags: [
+      { name: "fields", type: "string", default: "id,name,size,importtime,lastused", usage: "comma-separated list of fields to display: id, name, size, importtime, lastused" },
+      { name: "sort", type: "stringArray", default: "importtime", usage: "sort the output by the given fields: name, importtime, lastused, size" },
+      { name: "order", type: "string", default: "asc", usage: "choose the sorting order: asc or desc" },
+      { name: "full", type: "bool", default: "false", usage: "use long output format" },
+      { name: "no-legend", type: "bool", default: "false", usage: "suppress a legend with the list" },
+      FORMAT_FLAG,
+    ],
+    load: () => import("./image-list.js"),
+  },
+  {
+    name: "render",
+    summary: "Render a stored image to a directory with all its dependencies",
+    usage: "rkt image render IMAGE OUTPUT_DIR",
+    flags: EXTRACT_FLAGS,
+    load: () => import("./image-extract.js"),
+  },
+  {
+    name: "rm",
+    summary: "Remove one or more images with the given IDs or names from the local store",
+    usage: "rkt image rm IMAGE...",
+    load: () => import("./image-rm.js"),
+  },
+  {
+    name: "verify",
+    summary: "Verify one or more rendered images in the local store",
+    usage: "rkt image verify IMAGE...",
+    load: () => import("./image-verify.js"),
+  },
 ];
 
 export const COMMANDS: CommandDef[] = [
+  {
+    name: "cat-manifest",
+    summary: "Inspect and print the pod manifest",
+    usage: "rkt cat-manifest [--pretty-print] UUID",
+    flags: [PRETTY_FLAG, UUID_FILE_FLAG],
+    load: () => import("./cat-manifest.js"),
+  },
+  {
+    name: "completion",
+    summary: "Output shell completion code for the specified shell",
+    usage: "rkt completion bash",
+    load: () => import("./completion.js"),
+  },
+  {
+    name: "config",
+    summary: "Print configuration for each stage in JSON format",
+    usage: "rkt config [--pretty-print]",
+    flags: [PRETTY_FLAG],
+    load: () => import("./config.js"),
+  },
+  {
+    name: "enter",
+    summary: "Enter the namespaces of an app within a rkt pod",
+    usage: "rkt enter [--app=APPNAME] UUID [CMD [ARGS ...]]",
+    flags: [{ name: "app", type: "string", usage: "name of the app to enter within the specified pod" }],
+    stopAtPositional: true,
+    superuser: true,
+    load: () => import("./enter.js"),
+  },
   {
     name: "fetch",
     summary: "Fetch image(s) and store them in the local store",
@@ -41,10 +126,51 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./fetch.js"),
   },
   {
+    name: "gc",
+    summary: "Garbage collect rkt pods no longer in use",
+    usage: "rkt gc [--grace-period=DURATION] [--expire-prepared=DURATION]",
+    flags: [
+      { name: "grace-period", type: "duration", default: "30m0s", usage: "duration to wait before discarding inactive pods from garbage" },
+      { name: "expire-prepared", type: "duration", default: "24h0m0s", usage: "duration to wait before expiring prepared pods" },
+      { name: "mark-only", type: "bool", default: "false", usage: "if set to true, only the exited/aborted pods will be moved to the garbage directories, without actually deleting them" },
+    ],
+    superuser: true,
+    load: () => import("./gc.js"),
+  },
+  {
     name: "image",
     summary: "Operate on image(s) in the local store",
     usage: "rkt image [command]",
     subcommands: IMAGE_COMMANDS,
+  },
+  {
+    name: "list",
+    summary: "List pods",
+    usage: "rkt list [--full] [--no-legend] [--format=json|json-pretty]",
+    flags: [
+      { name: "no-legend", type: "bool", default: "false", usage: "suppress a legend with the list" },
+      { name: "full", type: "bool", default: "false", usage: "use long output format" },
+      FORMAT_FLAG,
+    ],
+    load: () => import("./list.js"),
+  },
+  {
+    name: "prepare",
+    summary: "Prepare to run image(s) in a pod in rkt",
+    usage: "rkt prepare [flags] IMAGE [image flags] [-- image-args... ---]...",
+    description: "Prints the UUID of the prepared pod; start it with rkt run-prepared.",
+    flags: [...PREPARE_POD_FLAGS, { name: "quiet", type: "bool", default: "false", usage: "suppress superfluous output on stdout, print only the UUID on success" }, ...APP_FLAGS],
+    stopAtPositional: true,
+    superuser: true,
+    load: () => import("./prepare.js"),
+  },
+  {
+    name: "rm",
+    summary: "Remove all files and resources associated with an exited pod",
+    usage: "rkt rm [--uuid-file=FILE] UUID ...",
+    flags: [UUID_FILE_FLAG],
+    superuser: true,
+    load: () => import("./rm.js"),
   },
   {
     name: "run",
@@ -59,6 +185,33 @@ export const COMMANDS: CommandDef[] = [
     stopAtPositional: true,
     superuser: true,
     load: () => import("./run.js"),
+  },
+  {
+    name: "run-prepared",
+    summary: "Run a prepared application pod in rkt",
+    usage: "rkt run-prepared UUID",
+    flags: RUNTIME_FLAGS,
+    superuser: true,
+    load: () => import("./run-prepared.js"),
+  },
+  {
+    name: "status",
+    summary: "Check the status of a rkt pod",
+    usage: "rkt status [--wait=bool|timeout] [--wait-ready=bool|timeout] --uuid-file=FILE | UUID",
+    flags: [
+      { name: "wait", type: "string", optionalValue: "true", default: "false", usage: "toggle waiting for the pod to finish; a positive duration is a timeout" },
+      { name: "wait-ready", type: "string", optionalValue: "true", default: "false", usage: "toggle waiting until the pod is ready; a positive duration is a timeout" },
+      FORMAT_FLAG,
+      UUID_FILE_FLAG,
+    ],
+    load: () => import("./status.js"),
+  },
+  {
+    name: "stop",
+    summary: "Stop a pod",
+    usage: "rkt stop --uuid-file=FILE | UUID ...",
+    flags: [{ name: "force", type: "bool", default: "false", usage: "forced stopping" }, UUID_FILE_FLAG],
+    load: () => import("./stop.js"),
   },
   {
     name: "version",

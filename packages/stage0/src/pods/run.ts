@@ -4,8 +4,11 @@ import type { NetworkRequest, RuntimeOptions } from "@rkt/stage1-api";
 import { Stage1Error } from "@rkt/stage1-api";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
-import { launcherClient } from "../locks.js";
+import { launcherClient, takeLock } from "../locks.js";
+import { checkCapabilities } from "../stage1/capabilities.js";
 import { podContext } from "./layout.js";
+import { loadPodStage1 } from "./pod-stage1.js";
+import type { Pod } from "./pods.js";
 import type { PreparedPod } from "./prepare.js";
 
 export interface RuntimeRequest {
@@ -43,4 +46,42 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
   }
   ctx.reporter.debug(`handing pod ${pod.uuid} to ${plan.argv.join(" ")}`);
   launcherClient().exec({ ...plan, keepFds: [...new Set([...(plan.keepFds ?? []), lock.fd])] });
+}
+
+/** rkt run-prepared: lock a prepared pod, move it to run/ and start it with its recorded stage1. */
+export async function runPreparedPod(
+  ctx: RktContext,
+  pod: Pod,
+  runtime: RuntimeRequest,
+  explicitNet: string[] | undefined,
+): Promise<void> {
+  const quoted = JSON.stringify(pod.uuid);
+  if (pod.state() !== "prepared") throw new RktError(`pod ${quoted} is not prepared`);
+  const manifest = pod.manifest();
+  if (runtime.interactive && manifest.apps.length > 1) throw new RktError("interactive option only supports pods with one app");
+  const lock = takeLock(pod.dir, { exclusive: true, block: false });
+  if (!lock) throw new RktError(`pod ${quoted} is being started by another process`);
+  try {
+    if (!pod.refresh() || pod.dirState !== "prepared") throw new RktError(`pod ${quoted} is not prepared`);
+    const stage1 = await loadPodStage1(ctx, pod);
+    const outcome = checkCapabilities(stage1.definition, {
+      appCount: manifest.apps.length,
+      interactive: runtime.interactive,
+      hostname: runtime.hostname,
+      explicitNet,
+      emptyVolumes: false,
+    });
+    for (const w of outcome.warnings) ctx.reporter.warn(w);
+    pod.moveTo("run");
+    await startPod(ctx, { pod, lock, stage1, manifest, privateNetwork: outcome.privateNetwork }, runtime);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** rkt prepare's last step: the pod waits in prepared/, unlocked. */
+export function finishPrepare(prepared: PreparedPod): void {
+  prepared.pod.moveTo("prepared");
+  prepared.lock.release();
 }

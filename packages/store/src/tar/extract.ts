@@ -11,7 +11,7 @@
  *    with lstat and must be a real directory: a symlink anywhere in the
  *    parent path (placed by this archive, an earlier layer, or anyone) is an
  *    UnsafeArchiveError, so nothing is ever written through a symlink;
- *  - `safeDirs` caches directories created or verified during this run; an
+ *  - `paths` caches directories created or verified during this run; an
  *    entry removed or replaced is dropped from it with all its descendants;
  *  - files are created with O_CREAT|O_EXCL|O_NOFOLLOW: only files we have just
  *    created are written to, an existing path is removed first (never followed);
@@ -19,10 +19,11 @@
  *    or before a path they concern is used again, so the tree they were
  *    validated against still holds when they run.
  */
-import { closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, openSync, writeSync, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { UnsafeArchiveError, printablePath } from './errors.js';
 import { applyStrip, parseWhiteout, splitArchivePath, splitStrip, type Whiteout } from './paths.js';
+import { PathTable } from './pathtable.js';
 import { TarReader, type TarEntry } from './reader.js';
 import { openByteSource } from './source.js';
 import type { ArchiveEntry, FsOp, FsOpResult, TarEntryType } from './types.js';
@@ -64,21 +65,14 @@ export const DEFAULT_MAX_READ_BYTES = 64 << 20;
 const SPECIAL_BATCH = 512;
 const MAX_WARNINGS = 1000;
 const PROGRESS_STEP = 1 << 20;
-const OPEN_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
-/** Small files are written with synchronous calls: no thread-pool round trips. */
-const SYNC_FILE_MAX = 256 << 10;
+const OPEN_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-async function lstatOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fsp.lstat(p);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
-  }
+function lstatOrNull(p: string): fs.Stats | null {
+  return fs.lstatSync(p, { throwIfNoEntry: false }) ?? null;
 }
 
 class Warnings {
@@ -127,12 +121,9 @@ function depth(rel: string): number {
 }
 
 class Extractor {
-  /** Directories (relative to root) known to be real directories, not replaced since. */
-  private readonly safeDirs = new Set<string>(['']);
-  /** Paths created by this run, with their type (hard link targets must be here). */
-  private readonly created = new Map<string, TarEntryType>();
-  /** Deferred directory metadata, applied deepest first at the end. */
-  private readonly dirMeta = new Map<string, DirMeta>();
+  /** Directories known safe, paths created by this run (hard link targets must be
+   * among them), deferred directory metadata (applied deepest first at the end). */
+  private readonly paths = new PathTable<DirMeta>();
   private nodeOps: NodeOp[] = [];
   private readonly pendingNodes = new Set<string>();
   private xattrOps: XattrOp[] = [];
@@ -149,13 +140,17 @@ class Extractor {
     return rel === '' ? this.root : `${this.root}/${rel}`;
   }
 
-  /** Drop `rel` (unless `keepSelf`) and everything below it from the caches. */
+  /** Drop `rel` (unless `keepSelf`) and everything below it from what we know. */
   private forget(rel: string, keepSelf = false): void {
-    const prefix = rel === '' ? '' : `${rel}/`;
-    const hit = (k: string): boolean => (k === rel ? !keepSelf : k.startsWith(prefix));
-    for (const k of this.safeDirs) if (k !== '' && hit(k)) this.safeDirs.delete(k);
-    for (const k of this.created.keys()) if (hit(k)) this.created.delete(k);
-    for (const k of this.dirMeta.keys()) if (k !== '' && hit(k)) this.dirMeta.delete(k);
+    this.paths.forget(rel, keepSelf);
+  }
+
+  private markSafe(rel: string): void {
+    this.paths.node(rel).safe = true;
+  }
+
+  private setCreated(rel: string, type: TarEntryType): void {
+    this.paths.node(rel).created = type;
   }
 
   /**
@@ -164,18 +159,18 @@ class Extractor {
    */
   private async walk(comps: string[], n: number, entry: string, how: WalkMode): Promise<WalkResult> {
     if (n === 0) return 'ok';
-    if (this.safeDirs.has(n === comps.length ? comps.join('/') : comps.slice(0, n).join('/'))) return 'ok';
+    if (this.paths.isSafe(n === comps.length ? comps.join('/') : comps.slice(0, n).join('/'))) return 'ok';
     let rel = '';
     let fresh = false; // a parent was just created: the rest cannot exist
     for (let i = 0; i < n; i++) {
       rel = i === 0 ? comps[0]! : `${rel}/${comps[i]!}`;
-      if (this.safeDirs.has(rel)) continue;
+      if (this.paths.isSafe(rel)) continue;
       if (!fresh) {
         if (this.pendingNodes.has(rel)) await this.flush();
-        const st = await lstatOrNull(this.abs(rel));
+        const st = lstatOrNull(this.abs(rel));
         if (st !== null) {
           if (st.isDirectory()) {
-            this.safeDirs.add(rel);
+            this.markSafe(rel);
             continue;
           }
           const kind = st.isSymbolicLink() ? 'symlink' : 'notdir';
@@ -188,11 +183,12 @@ class Extractor {
         if (how !== 'create') return 'missing';
       }
       const p = this.abs(rel);
-      await fsp.mkdir(p, 0o755);
-      await fsp.chmod(p, 0o755); // whatever the umask
+      fs.mkdirSync(p, 0o755);
+      fs.chmodSync(p, 0o755); // whatever the umask
       fresh = true;
-      this.safeDirs.add(rel);
-      this.created.set(rel, 'directory');
+      const node = this.paths.node(rel);
+      node.safe = true;
+      node.created = 'directory';
     }
     return 'ok';
   }
@@ -203,11 +199,11 @@ class Extractor {
    */
   private async clearPath(rel: string, keepDir: boolean): Promise<'kept' | 'clear'> {
     const p = this.abs(rel);
-    const st = await lstatOrNull(p);
+    const st = lstatOrNull(p);
     if (st === null) return 'clear';
     if (st.isDirectory()) {
       if (keepDir) {
-        this.safeDirs.add(rel);
+        this.markSafe(rel);
         return 'kept';
       }
       await this.flush();
@@ -216,8 +212,8 @@ class Extractor {
       return 'clear';
     }
     if (this.xattrOps.length || this.nodeOps.length) await this.flush();
-    await fsp.unlink(p);
-    this.created.delete(rel);
+    fs.unlinkSync(p);
+    this.forget(rel);
     return 'clear';
   }
 
@@ -272,7 +268,7 @@ class Extractor {
     if (this.pendingNodes.has(rel)) await this.flush();
     if (rel === '') {
       if (e.type !== 'directory') throw new UnsafeArchiveError(name, `would replace the extraction root with a ${e.type}`);
-      this.dirMeta.set('', { uid: e.uid, gid: e.gid, mode: e.mode, ...this.times(e) });
+      this.paths.node('').meta = { uid: e.uid, gid: e.gid, mode: e.mode, ...this.times(e) };
       await this.queueXattrs('', e);
       return;
     }
@@ -323,72 +319,47 @@ class Extractor {
   private async writeFile(rel: string, e: TarEntry): Promise<void> {
     const p = this.abs(rel);
     const { atime, mtime } = this.times(e);
-    if (e.size <= SYNC_FILE_MAX) {
-      // Small file: read its data first, then a handful of synchronous syscalls.
-      const data = e.size ? await this.reader.readBody(e.size) : null;
-      await this.writeSmall(rel, p, data, e, atime, mtime);
-    } else {
-      let fh: fsp.FileHandle;
-      try {
-        fh = await fsp.open(p, OPEN_NEW, 0o600);
-      } catch (err) {
-        if (errnoCode(err) !== 'EEXIST') throw err;
-        await this.clearPath(rel, false);
-        fh = await fsp.open(p, OPEN_NEW, 0o600);
-      }
-      try {
-        let b: Buffer | null;
-        while ((b = await this.reader.pullBody()) !== null) {
-          let off = 0;
-          while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
-        }
-        await fh.chown(e.uid, e.gid);
-        await fh.chmod(e.mode); // after chown, which clears setuid/setgid
-        await fh.utimes(atime, mtime);
-      } finally {
-        await fh.close();
-      }
-    }
-    this.created.set(rel, 'file');
-    await this.queueXattrs(rel, e);
-  }
-
-  private async writeSmall(rel: string, p: string, data: Buffer | null, e: TarEntry, atime: number, mtime: number): Promise<void> {
     let fd: number;
     try {
-      fd = openSync(p, OPEN_NEW, 0o600);
+      fd = fs.openSync(p, OPEN_NEW, 0o600);
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       await this.clearPath(rel, false);
-      fd = openSync(p, OPEN_NEW, 0o600);
+      fd = fs.openSync(p, OPEN_NEW, 0o600);
     }
     try {
-      if (data) {
+      // Synchronous writes of chunks of at most 1 MiB: the data is pulled from the
+      // source only once written (backpressure), and reads of the source yield.
+      let b: Buffer | null;
+      while ((b = await this.reader.pullBody()) !== null) {
         let off = 0;
-        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+        while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
       }
-      fchownSync(fd, e.uid, e.gid);
-      fchmodSync(fd, e.mode);
-      futimesSync(fd, atime, mtime);
+      fs.fchownSync(fd, e.uid, e.gid);
+      fs.fchmodSync(fd, e.mode); // after chown, which clears setuid/setgid
+      fs.futimesSync(fd, atime, mtime);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
+    this.setCreated(rel, 'file');
+    await this.queueXattrs(rel, e);
   }
 
   private async makeDir(rel: string, e: TarEntry): Promise<void> {
     const p = this.abs(rel);
     try {
-      await fsp.mkdir(p, 0o700); // final mode applied at the end
-      this.created.set(rel, 'directory');
+      fs.mkdirSync(p, 0o700); // final mode applied at the end
+      this.setCreated(rel, 'directory');
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       if ((await this.clearPath(rel, true)) === 'clear') {
-        await fsp.mkdir(p, 0o700);
-        this.created.set(rel, 'directory');
+        fs.mkdirSync(p, 0o700);
+        this.setCreated(rel, 'directory');
       }
     }
-    this.safeDirs.add(rel);
-    this.dirMeta.set(rel, { uid: e.uid, gid: e.gid, mode: e.mode, ...this.times(e) });
+    const node = this.paths.node(rel);
+    node.safe = true;
+    node.meta = { uid: e.uid, gid: e.gid, mode: e.mode, ...this.times(e) };
     await this.queueXattrs(rel, e);
   }
 
@@ -396,16 +367,16 @@ class Extractor {
     if (e.linkpath.includes('\0')) throw new UnsafeArchiveError(e.rawPath, 'symlink target contains a NUL byte');
     const p = this.abs(rel);
     try {
-      await fsp.symlink(e.linkpath, p); // target exactly as in the archive
+      fs.symlinkSync(e.linkpath, p); // target exactly as in the archive
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       await this.clearPath(rel, false);
-      await fsp.symlink(e.linkpath, p);
+      fs.symlinkSync(e.linkpath, p);
     }
     const { atime, mtime } = this.times(e);
-    await fsp.lchown(p, e.uid, e.gid);
-    await fsp.lutimes(p, atime, mtime);
-    this.created.set(rel, 'symlink');
+    fs.lchownSync(p, e.uid, e.gid);
+    fs.lutimesSync(p, atime, mtime);
+    this.setCreated(rel, 'symlink');
     await this.queueXattrs(rel, e);
   }
 
@@ -418,10 +389,10 @@ class Extractor {
     const trel = tcomps.join('/');
     if (this.pendingNodes.has(trel)) await this.flush();
     const r = await this.walk(tcomps, tcomps.length - 1, name, 'check');
-    const tst = r === 'ok' ? await lstatOrNull(this.abs(trel)) : null;
+    const tst = r === 'ok' ? lstatOrNull(this.abs(trel)) : null;
     if (tst === null) throw new UnsafeArchiveError(name, `hard link target "${printablePath(e.linkpath)}" does not exist`);
     if (tst.isDirectory()) throw new UnsafeArchiveError(name, `hard link target "${printablePath(e.linkpath)}" is a directory`);
-    const known = this.created.get(trel);
+    const known = this.paths.get(trel)?.created;
     if (known === undefined && !(this.opts.whiteouts && tst.isFile())) {
       throw new UnsafeArchiveError(name, `hard link target "${printablePath(e.linkpath)}" is not an entry extracted from this archive`);
     }
@@ -430,13 +401,13 @@ class Extractor {
     const t = this.abs(trel);
     // link(2) does not follow a symlink target on Linux: a link to a symlink is a symlink.
     try {
-      await fsp.link(t, p);
+      fs.linkSync(t, p);
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       await this.clearPath(rel, false);
-      await fsp.link(t, p);
+      fs.linkSync(t, p);
     }
-    this.created.set(rel, known ?? 'file');
+    this.setCreated(rel, known ?? 'file');
   }
 
   private async makeNode(rel: string, e: TarEntry): Promise<void> {
@@ -448,7 +419,7 @@ class Extractor {
         : { op: 'mknod', path: p, type: e.type === 'char' ? 'char' : 'block', mode: e.mode, major: e.devmajor, minor: e.devminor };
     this.nodeOps.push({ op, entry: e.rawPath, uid: e.uid, gid: e.gid, mode: e.mode, ...this.times(e) });
     this.pendingNodes.add(rel);
-    this.created.set(rel, e.type);
+    this.setCreated(rel, e.type);
     await this.queueXattrs(rel, e);
     if (this.nodeOps.length >= SPECIAL_BATCH) await this.flush();
   }
@@ -484,9 +455,9 @@ class Extractor {
         }
       });
       for (const b of batch) {
-        await fsp.lchown(b.op.path, b.uid, b.gid);
-        await fsp.chmod(b.op.path, b.mode);
-        await fsp.lutimes(b.op.path, b.atime, b.mtime);
+        fs.lchownSync(b.op.path, b.uid, b.gid);
+        fs.chmodSync(b.op.path, b.mode);
+        fs.lutimesSync(b.op.path, b.atime, b.mtime);
       }
       this.pendingNodes.clear();
     }
@@ -512,13 +483,13 @@ class Extractor {
   /** Flush, then apply directory owner/mode/times, deepest first. */
   async finish(): Promise<void> {
     await this.flush();
-    const dirs = [...this.dirMeta.entries()].sort((a, b) => depth(b[0]) - depth(a[0]));
+    const dirs = [...this.paths.withMeta()].sort((a, b) => depth(b[0]) - depth(a[0]));
     for (const [rel, m] of dirs) {
-      if (!this.safeDirs.has(rel)) continue; // replaced since
+      if (!this.paths.isSafe(rel)) continue; // replaced since (forget() drops the record anyway)
       const p = this.abs(rel);
-      await fsp.lchown(p, m.uid, m.gid);
-      await fsp.chmod(p, m.mode);
-      await fsp.lutimes(p, m.atime, m.mtime);
+      fs.lchownSync(p, m.uid, m.gid);
+      fs.chmodSync(p, m.mode);
+      fs.lutimesSync(p, m.atime, m.mtime);
     }
   }
 }

@@ -283,6 +283,7 @@ export class TarReader {
     let longName: Buffer | null = null;
     let longLink: Buffer | null = null;
     let metaPending = false;
+    let metaBytes = 0; // meta headers for one entry are bounded together
     for (;;) {
       const at = this.src.consumed;
       const h = await this.readExact(BLOCK);
@@ -315,6 +316,12 @@ export class TarReader {
       if (hsize < 0) throw new ArchiveFormatError(`invalid tar header at offset ${at}: negative size`);
 
       // --- meta headers: apply to the next real entry
+      if (typeflag === 'x' || typeflag === 'X' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
+        metaBytes += hsize;
+        if (metaBytes > MAX_META_SIZE) {
+          throw new ArchiveFormatError(`extended headers before offset ${at} exceed ${MAX_META_SIZE} bytes`);
+        }
+      }
       if (typeflag === 'x' || typeflag === 'X') {
         const recs = parsePax(await this.readMeta(hsize, at, 'PAX'), at);
         local ??= new Map();
@@ -328,6 +335,9 @@ export class TarReader {
           if (v.length === 0) this.global.delete(k);
           else this.global.set(k, v);
         }
+        let total = 0;
+        for (const [k, v] of this.global) total += k.length + v.length;
+        if (total > MAX_META_SIZE) throw new ArchiveFormatError(`global PAX headers exceed ${MAX_META_SIZE} bytes`);
         continue;
       }
       if (typeflag === 'L' || typeflag === 'K') {
@@ -406,6 +416,7 @@ export class TarReader {
         longName = null;
         longLink = null;
         metaPending = false;
+        metaBytes = 0;
         continue;
       }
 

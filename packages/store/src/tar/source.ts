@@ -36,6 +36,7 @@ class FileByteSource implements ByteSource {
   private buf: Buffer = Buffer.alloc(0);
   private bufStart = 0;
   private pos = 0;
+  private ahead: { start: number; data: Promise<Buffer> } | null = null;
 
   constructor(
     private readonly fh: fsp.FileHandle,
@@ -51,25 +52,42 @@ class FileByteSource implements ByteSource {
     if (this.pos + n > this.limit) throw limitError(this.limit);
   }
 
+  /** Read the block at `start` (empty at end of file). */
+  private async readBlock(start: number): Promise<Buffer> {
+    const len = Math.min(FILE_BLOCK, this.size - start);
+    if (len <= 0) return Buffer.alloc(0);
+    const b = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(b, got, len - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return b.subarray(0, got);
+  }
+
   async pull(max: number): Promise<Buffer | null> {
     if (this.pos >= this.size) return null;
     let off = this.pos - this.bufStart;
     if (off < 0 || off >= this.buf.length) {
-      const len = Math.min(FILE_BLOCK, this.size - this.pos);
-      const b = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) {
-        const { bytesRead } = await this.fh.read(b, got, len - got, this.pos + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      if (got === 0) {
+      const sequential = this.pos === this.bufStart + this.buf.length;
+      const ahead = this.ahead;
+      this.ahead = null;
+      const b = ahead !== null && ahead.start === this.pos ? await ahead.data : await this.readBlock(this.pos);
+      if (b.length === 0) {
         this.size = this.pos; // the file shrank under us: treat as end of data
         return null;
       }
-      this.buf = b.subarray(0, got);
+      this.buf = b;
       this.bufStart = this.pos;
       off = 0;
+      // read ahead while the caller processes this block (not while skipping)
+      const next = this.pos + b.length;
+      if (sequential && next < this.size) {
+        const data = this.readBlock(next);
+        data.catch(() => {}); // surfaced when awaited
+        this.ahead = { start: next, data };
+      }
     }
     const n = Math.min(max, this.buf.length - off);
     this.account(n);
@@ -85,23 +103,22 @@ class FileByteSource implements ByteSource {
   }
 
   async close(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead) await ahead.data.catch(() => {});
     await this.fh.close();
   }
 }
 
-/** Map a zlib stream error to ArchiveFormatError. */
+/** Map a decompressor error (zlib `Z_*`, zstd `ZSTD_error_*` codes) to ArchiveFormatError. */
 function mapDecompressError(err: unknown, what: string): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && e.code.startsWith('Z_')) {
-    if (e.code === 'Z_BUF_ERROR') {
-      return new ArchiveFormatError(`truncated ${what} stream (unexpected end of file)`, { cause: err });
-    }
-    return new ArchiveFormatError(`corrupt ${what} data: ${e.message}`, { cause: err });
+  const e = err as NodeJS.ErrnoException | undefined;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (!/^(Z_|ZSTD_|ERR_ZSTD)/.test(code)) return err; // e.g. an I/O error reading the file
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e!.message)) {
+    return new ArchiveFormatError(`truncated ${what} stream (unexpected end of file)`, { cause: err });
   }
-  if (e && typeof e.code === 'string' && e.code.startsWith('ERR_ZSTD')) {
-    return new ArchiveFormatError(`corrupt ${what} data: ${e.message}`, { cause: err });
-  }
-  return err;
+  return new ArchiveFormatError(`corrupt ${what} data: ${e!.message}`, { cause: err });
 }
 
 /** Decompressed stream: pulls chunks from the decompressor with backpressure. */

@@ -1,0 +1,27 @@
+// rkt image export: write the stored, uncompressed ACI; its sha512 is the image ID.
+import { RktError, resolveStoredImage } from "@rkt/stage0";
+import { copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
+import type { CommandContext } from "../command.js";
+import { UsageError } from "../flags.js";
+import { rktContext } from "./context.js";
+
+export async function run(ctx: CommandContext): Promise<number> {
+  if (ctx.args.length !== 2) throw new UsageError("an image and an output file are required");
+  const [arg, out] = ctx.args as [string, string];
+  if (existsSync(out) && !ctx.flags.bool("overwrite")) {
+    throw new RktError(`${out} already exists; use --overwrite to replace it`);
+  }
+  const rkt = rktContext(ctx);
+  const key = resolveStoredImage(rkt.store, arg);
+  const tmp = `${out}.rkt-export-tmp`;
+  try {
+    copyFileSync(rkt.store.blobPath(key), tmp);
+    renameSync(tmp, out);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new RktError(`unable to export image ${key} to ${out}: ${(err as Error).message}`);
+  }
+  rkt.store.markUsed(key);
+  rkt.close();
+  return 0;
+}

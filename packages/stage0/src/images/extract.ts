@@ -1,0 +1,33 @@
+// An image's files in a directory: `extract` gives the ACI as stored (no dependencies),
+// `render` the root filesystem its apps see (dependencies and path whitelist applied).
+import { runFsOps } from "@rkt/isolation";
+import { extractTar } from "@rkt/store";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RktContext } from "../context.js";
+import { RktError } from "../errors.js";
+
+export interface ExtractImageOptions {
+  mode: "extract" | "render";
+  rootfsOnly: boolean;
+  overwrite: boolean;
+}
+
+export async function extractImage(ctx: RktContext, key: string, dir: string, opts: ExtractImageOptions): Promise<void> {
+  if (existsSync(dir)) {
+    if (!opts.overwrite) throw new RktError(`${dir} already exists; use --overwrite to replace it`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const dest = opts.rootfsOnly ? dir : join(dir, "rootfs");
+  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  const store = ctx.store;
+  if (opts.mode === "render") {
+    const tree = await store.renderTree(key);
+    execFileSync("cp", ["-a", `${tree.rootfs}/.`, dest]);
+  } else {
+    await extractTar(store.blobPath(key), { dest, strip: "rootfs/", specialFiles: runFsOps });
+  }
+  if (!opts.rootfsOnly) writeFileSync(join(dir, "manifest"), store.get(key).manifestBytes);
+  store.markUsed(key);
+}
