@@ -70,3 +70,30 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     child.stdin!.end(opts.input ?? "");
   });
 }
+
+/** Waits until `check` is true, polling; fails after `timeoutMs`. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A `rkt` process running in the background (a pod), stopped by the test that started it. */
+export function background(sb: Sandbox, args: string[], env: Record<string, string> = {}): { done: Promise<Result>; pid: () => number | undefined } {
+  let child: import("node:child_process").ChildProcess | undefined;
+  const done = new Promise<Result>((resolvePromise, reject) => {
+    child = spawn(RKT, [`--dir=${sb.dataDir}`, `--local-config=${sb.localConfig}`, `--system-config=${sb.systemConfig}`, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+  return { done, pid: () => child?.pid };
+}

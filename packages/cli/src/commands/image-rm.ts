@@ -7,19 +7,22 @@ import { rktContext } from "./context.js";
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.args.length === 0) throw new UsageError("at least one image ID or name is required");
   const rkt = rktContext(ctx);
-  const done = new Set<string>();
+  // Resolve every argument first: a name and an ID of the same image remove it once.
+  const keys = new Set<string>();
   let failed = 0;
   for (const arg of ctx.args) {
     try {
-      const key = resolveStoredImage(rkt.store, arg);
-      if (done.has(key)) continue;
-      rkt.store.remove(key);
-      done.add(key);
-      ctx.out.line(`successfully removed aci for image: ${JSON.stringify(key)}`);
+      keys.add(resolveStoredImage(rkt.store, arg));
     } catch (err) {
       failed++;
       ctx.out.error((err as Error).message);
     }
+  }
+  const done = new Set<string>();
+  for (const key of keys) {
+    rkt.store.remove(key);
+    done.add(key);
+    ctx.out.line(`successfully removed aci for image: ${JSON.stringify(key)}`);
   }
   if (done.size > 0) ctx.out.error(`${done.size} image(s) successfully removed`);
   if (failed > 0) ctx.out.error(`${failed} image(s) cannot be removed`);

@@ -62,7 +62,7 @@ export async function collectGarbage(ctx: RktContext, opts: GcOptions, report: G
   for (const pod of repo.list()) {
     if (pod.dirState !== "prepared") continue;
     const ctime = ctimeMs(pod);
-    if (ctime !== undefined && ctime + opts.expirePreparedMs <= now) {
+    if (ctime !== undefined && (opts.expirePreparedMs <= 0 || ctime + opts.expirePreparedMs <= now)) {
       report.stderr(`moving expired prepared pod ${JSON.stringify(pod.uuid)} to garbage`);
       tryMove(pod, "garbage");
     }
@@ -70,7 +70,7 @@ export async function collectGarbage(ctx: RktContext, opts: GcOptions, report: G
   for (const pod of repo.list()) {
     if (pod.dirState === "exited-garbage") {
       const ctime = ctimeMs(pod);
-      if (ctime !== undefined && ctime + opts.gracePeriodMs > now) {
+      if (ctime !== undefined && opts.gracePeriodMs > 0 && ctime + opts.gracePeriodMs > now) {
         report.stderr(`pod ${JSON.stringify(pod.uuid)} not removed: still within grace period (${opts.graceLabel})`);
         continue;
       }
@@ -89,7 +89,14 @@ export async function collectGarbage(ctx: RktContext, opts: GcOptions, report: G
 
 /** Deletes a pod in exited-garbage/ or garbage/ whose lock is free; false if someone holds it. */
 export async function deletePod(ctx: RktContext, pod: Pod, report: GcReport): Promise<boolean> {
-  const lock = takeLock(pod.dir, { exclusive: true, block: false });
+  let lock;
+  try {
+    lock = takeLock(pod.dir, { exclusive: true, block: false });
+  } catch (err) {
+    // Another gc deleted or moved it meanwhile.
+    if ((err as { code?: string }).code === "ENOENT") return false;
+    throw err;
+  }
   if (!lock) return false;
   try {
     if (!pod.refresh()) return false;

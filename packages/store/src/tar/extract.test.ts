@@ -544,6 +544,55 @@ describe.skipIf(!IS_ROOT)('extractTar (as root)', () => {
     });
   });
 
+  describe('reader details', () => {
+    it('decodes GNU base-256 numbers', async () => {
+      const h = header({ name: 'big-ids', uid: 0, gid: 0 });
+      // uid 3000000000 in base-256 (marker bit + big-endian), checksum recomputed
+      h.fill(0, 108, 116);
+      h[108] = 0x80;
+      h.writeUInt32BE(3_000_000_000, 112);
+      h.fill(0x20, 148, 156);
+      let sum = 0;
+      for (const x of h) sum += x;
+      h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+      await extract(archive(h));
+      expect((await fsp.stat(D('big-ids'))).uid).toBe(3_000_000_000);
+    });
+
+    it('header-only types carry no data whatever their size field says (as Go archive/tar)', async () => {
+      await extract(archive(header({ name: 'l', type: '2', linkname: 't', size: 512 }), T.file('next', 'n')));
+      expect(await fsp.readlink(D('l'))).toBe('t');
+      expect(await fsp.readFile(D('next'), 'utf8')).toBe('n');
+    });
+
+    it('skips unknown entry types with a warning, and pre-POSIX directories', async () => {
+      const r = await extract(archive(T.file('vol', 'label', { type: 'V' }), T.file('old/', '', { type: '\0', format: 'v7' }), T.file('after', 'a')));
+      expect(r.warnings).toEqual(['vol: unsupported tar entry type "V" skipped']);
+      expect((await fsp.lstat(D('old'))).isDirectory()).toBe(true);
+      expect(await fsp.readFile(D('after'), 'utf8')).toBe('a');
+    });
+
+    it('extracts names that are not valid UTF-8 lossily, with a warning', async () => {
+      const r = await extract(archive(T.file(Buffer.from([0x66, 0xff, 0x66]), 'x')));
+      expect(r.warnings[0]).toMatch(/not valid UTF-8/);
+      expect(await fsp.readdir(dest)).toEqual(['f\ufffdf']);
+    });
+
+    it('a hard link to itself is a no-op', async () => {
+      await extract(archive(T.file('a', 'x'), T.hardlink('a', 'a')));
+      expect(await fsp.readFile(D('a'), 'utf8')).toBe('x');
+    });
+
+    it('entry data cannot be read after the callback returned', async () => {
+      let saved: (() => Promise<Buffer>) | undefined;
+      await extract(archive(T.file('manifest', '{}'), T.file('rootfs/x', 'x')), {
+        strip: 'rootfs',
+        onOtherEntry: async (_p, e) => void (saved = () => e.read()),
+      });
+      await expect(saved!()).rejects.toThrow(/can be read once, during the callback/);
+    });
+  });
+
   describe('ACI layout (strip "rootfs/")', () => {
     it('extracts rootfs/ into dest and hands other entries to onOtherEntry', async () => {
       const manifest = JSON.stringify({ acKind: 'ImageManifest', acVersion: '0.8.11', name: 'example.com/x' });
