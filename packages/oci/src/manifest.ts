@@ -2,7 +2,7 @@
 // lists): parsing and validation of untrusted documents.
 import type { Digest } from "./digest.js";
 import { OciError } from "./errors.js";
-import { Fields, type Json } from "./json-fields.js";
+import { Fields } from "./json-fields.js";
 import { isImageManifestType, isIndexType, isSchema1Type, MediaType } from "./media-types.js";
 
 export interface Platform {
@@ -109,8 +109,4 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, fi
   const annotations = f.optStringMap(o, "annotations", "annotations");
   if (annotations) doc.annotations = annotations;
   return doc;
-}
-
-export function isJsonObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
