@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp /tmp/rkt-test-results.XXXXXX.json)
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@"
