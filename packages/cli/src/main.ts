@@ -111,5 +111,6 @@ function report(err: unknown, out: Output, cmdPath: string, leaf: CommandDef | u
   return EXIT_ERROR;
 }
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 import { decodeField, encodeField } from './encoding.js';
 import { helperPath } from './helper.js';
@@ -53,6 +53,8 @@ function parseResult(line: string): FsOpResult {
  */
 export function runFsOps(ops: FsOp[]): Promise<FsOpResult[]> {
   if (ops.length === 0) return Promise.resolve([]);
+  // child_process is loaded on first use: at import time it costs milliseconds of start-up.
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   let input: string;
   try {
     input = ops.map(formatOp).join('');

@@ -9,7 +9,7 @@ import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Parser, type ReadEntry } from "tar";
+import type { ReadEntry } from "tar";
 import { openDecompressed } from "./decompress.js";
 import { StoreError } from "./errors.js";
 
@@ -45,6 +45,8 @@ export async function readAci(file: string, opts: AciImportOptions): Promise<Imp
   let sawRootfs = false;
   let layoutError: Error | undefined;
 
+  // Loaded here, not at import time: only imports need a tar parser.
+  const { Parser } = await import("tar");
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {

@@ -1,6 +1,6 @@
 // Opening a possibly compressed archive as a stream of its uncompressed bytes. gzip is
 // handled in-process; bzip2, xz and zstd through the system's tools when present.
-import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { createReadStream, openSync, readSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -38,6 +38,8 @@ export function openDecompressed(file: string, label = file): Readable {
     return raw.pipe(gunzip);
   }
   const tool = TOOLS[kind];
+  // child_process is loaded only for the rare bzip2/xz/zstd images.
+  const { spawn } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   const child = spawn(tool, ["-dc", file], { stdio: ["ignore", "pipe", "pipe"] });
   raw.destroy();
   let stderr = "";

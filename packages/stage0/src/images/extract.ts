@@ -2,7 +2,7 @@
 // `render` the root filesystem its apps see (dependencies and path whitelist applied).
 import { runFsOps } from "@rkt/isolation";
 import { extractTar } from "@rkt/store";
-import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
@@ -24,6 +24,7 @@ export async function extractImage(ctx: RktContext, key: string, dir: string, op
   const store = ctx.store;
   if (opts.mode === "render") {
     const tree = await store.renderTree(key);
+    const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
     execFileSync("cp", ["-a", `${tree.rootfs}/.`, dest]);
   } else {
     await extractTar(store.blobPath(key), { dest, strip: "rootfs/", specialFiles: runFsOps });

@@ -2,7 +2,7 @@
 // into the context a stage1 receives.
 import type { AppContext, ImageManifest, PodContext, PodManifest, RootfsSource } from "@rkt/stage1-api";
 import { appRootfs, podLayout } from "@rkt/stage1-api";
-import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../errors.js";
@@ -75,6 +75,7 @@ export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], 
 
 /** A full copy preserving owners, modes, links and devices (--no-overlay). */
 function copyTree(src: string, dest: string): void {
+  const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   try {
     execFileSync("cp", ["-a", "--reflink=auto", `${src}/.`, dest], { stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
