@@ -15,6 +15,7 @@ PACKAGES=(
   xz-utils bzip2 gzip tar       # compressed ACIs
   util-linux iproute2 procps    # mount, nsenter, ps in tests
   hyperfine                     # bench/
+  gnupg openssl ca-certificates # trust tests: real keys and signatures, a test CA; the system CA store
 )
 
 missing=()

@@ -50,7 +50,7 @@ export class GpgHome {
   sign(key: TestKey, file: string, opts: { out?: string; secondsAgo?: number } = {}): string {
     const out = opts.out ?? `${file}.asc`;
     rmSync(out, { force: true });
-    const faked = opts.secondsAgo ? ["--faked-system-time", String(Math.floor(Date.now() / 1000) - opts.secondsAgo)] : [];
+    const faked = opts.secondsAgo ? ["--faked-system-time", String(Math.floor(Date.now() / 1000 - opts.secondsAgo))] : [];
     this.gpg([...faked, "--armor", "--local-user", key.fingerprint, "--output", out, "--detach-sign", file]);
     return out;
   }

@@ -61,13 +61,15 @@ describe("parseImageHash", () => {
     expect(parseImageHash("sha512-AB12")).toBe("sha512-ab12");
     expect(parseImageHash("sha512-" + HEX)).toBe("sha512-" + HEX.slice(0, 64));
     expect(parseImageHash("SHA512-0c45e8c0ab2")).toBe("sha512-0c45e8c0ab2");
+    expect(parseImageHash("sha256-" + HEX.slice(0, 64).toUpperCase())).toBe("sha256-" + HEX.slice(0, 64));
   });
 
   it.each([
     ["sha512-a", "image ID too short"],
     ["sha512-", "image ID too short"],
     ["sha512-xyz", "must be sha512- followed by hex digits"],
-    ["sha256-abcd", "must start with sha512-"],
+    ["md5-abcd", "must start with sha512-"],
+    ["sha256-" + HEX.slice(0, 65), "longer than a sha256 hash"],
     ["sha512-" + HEX + "0", "longer than a sha512 hash"],
   ])("rejects %s", (s, message) => {
     expect(() => parseImageHash(s)).toThrow(message);
@@ -78,6 +80,10 @@ describe("classifyImageArgument (rkt's resolution order)", () => {
   it("sha512- is an image ID", () => {
     expect(classifyImageArgument("sha512-0C45e8", fakeFs().opts)).toEqual({ kind: "hash", id: "sha512-0c45e8" });
     expect(() => classifyImageArgument("sha512-0", fakeFs().opts)).toThrow("image ID too short");
+  });
+
+  it("sha256- is the ID of an OCI image", () => {
+    expect(classifyImageArgument("sha256-0C45e8", fakeFs().opts)).toEqual({ kind: "hash", id: "sha256-0c45e8" });
   });
 
   it("file/http/https URLs of .aci archives", () => {

@@ -1,6 +1,6 @@
 // What an image argument of `rkt run`/`fetch`/`prepare` refers to (rkt/image/common.go
 // DistFromImageString and guessAppcOrPath, rkt/image/finder.go), in rkt's order:
-//  1. `sha512-...`                                → an image ID in the store
+//  1. `sha512-...` (or `sha256-...`, an OCI image)  → an image ID in the store
 //  2. `file://`, `http://`, `https://` ending .aci → an archive URL
 //  3. `docker://REF` or `docker:REF`              → a Docker registry image
 //  (our extension) `oci:PATH[:REF]`, `oci-archive:PATH[:REF]`, `docker-archive:PATH[:REF]`
@@ -29,7 +29,8 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 /** Classifies an image argument; throws AppcError when it cannot be any kind of image. */
 export function classifyImageArgument(arg: string, opts: ClassifyOptions): ImageArgument {
   if (arg === "") throw new AppcError("empty image string");
-  if (arg.toLowerCase().startsWith("sha512-")) return { kind: "hash", id: parseImageHash(arg) };
+  const lower = arg.toLowerCase();
+  if (lower.startsWith("sha512-") || /^sha256-[0-9a-f]*$/.test(lower)) return { kind: "hash", id: parseImageHash(arg) };
 
   const m = SCHEME.exec(arg);
   const scheme = m?.[1]!.toLowerCase();

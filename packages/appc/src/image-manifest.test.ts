@@ -158,7 +158,7 @@ describe("parseImageManifest: invalid manifests name the field", () => {
     ["annotation bool value", (m) => (m["annotations"][4].value = false), "annotations[4].value", "must be a string, got boolean"],
     ["dependency name", (m) => (m["dependencies"][0].imageName = "Base"), "dependencies[0].imageName", "is not a valid AC Identifier"],
     ["dependency without name", (m) => delete m["dependencies"][0].imageName, "dependencies[0].imageName", "is required"],
-    ["dependency imageID", (m) => (m["dependencies"][0].imageID = "sha256-abcd"), "dependencies[0].imageID", 'unrecognized hash type "sha256"'],
+    ["dependency imageID", (m) => (m["dependencies"][0].imageID = "md5-abcd"), "dependencies[0].imageID", 'unrecognized hash type "md5"'],
     ["dependency imageID hex", (m) => (m["dependencies"][0].imageID = "sha512-XYZ"), "dependencies[0].imageID", "lower case hex"],
     ["dependency labels", (m) => (m["dependencies"][0].labels[1].name = "e nv"), "dependencies[0].labels[1].name", "is not a valid AC Identifier"],
     ["dependency size", (m) => (m["dependencies"][0].size = -1), "dependencies[0].size", "must be >= 0, got -1"],

@@ -16,6 +16,7 @@ export {
   IMAGE_ID_PREFIX,
   imageIDProblem,
   MIN_IMAGE_ID_HEX_LENGTH,
+  OCI_IMAGE_ID_PREFIX,
   parseImageHash,
   STORE_KEY_HEX_LENGTH,
 } from "./hash.js";
@@ -69,3 +70,14 @@ export { parsePodManifest, POD_MANIFEST_KIND, validatePodManifest } from "./pod-
 export { formatImageString, parseImageString, type ImageString } from "./image-string.js";
 export { classifyImageArgument, type ClassifyOptions, type ImageArgument } from "./image-argument.js";
 export { envNameProblem, isValidEnvName, parseEnvFile, parseEnvLine } from "./env.js";
+export {
+  aciEndpoints,
+  discoveryPrefixes,
+  discoveryUrl,
+  parseDiscoveryMeta,
+  pubkeyLocations,
+  renderTemplate,
+  type AciEndpoint,
+  type DiscoveryApp,
+  type DiscoveryMeta,
+} from "./discovery.js";

@@ -143,6 +143,11 @@ export class Flags {
     return this.values.has(name);
   }
 
+  /** The flags given, in the order they first appeared. */
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
   string(name: string): string {
     const v = this.values.get(name);
     return v ? v[v.length - 1]! : (this.spec(name).default ?? "");

@@ -23,6 +23,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 const char *errno_name(int e);
+int errno_from_name(const char *name); /* -1 when unknown */
 
 /* Percent encoding: '%', bytes < 0x21 and 0x7f are written as %XX. */
 int pct_decode(char *s);            /* in place; -1 on a bad escape or an encoded NUL */
@@ -64,6 +65,7 @@ int path_at_or_below(const char *path, const char *base);
 /* resolve.c: safe resolution of paths inside a root directory. */
 #define RESOLVE_CREATE_DIR 1
 #define RESOLVE_CREATE_FILE 2
+#define RESOLVE_OPTIONAL 4 /* a missing path is no error: -1, errno ENOENT */
 int root_resolve(int rootfd, const char *path, int create, mode_t mode);
 int root_resolve_parent(int rootfd, const char *path, char **last);
 
@@ -74,6 +76,8 @@ int root_resolve_parent(int rootfd, const char *path, char **last);
 #define FSOP_PROC 4
 #define FSOP_MKDIR 5
 #define FSOP_SYMLINK 6
+#define FSOP_MASK 7     /* args: dest, inaccessible dir, inaccessible file */
+#define FSOP_READONLY 8 /* args: dest */
 
 #define BIND_REC 1u
 #define BIND_RO 2u
@@ -82,6 +86,7 @@ int root_resolve_parent(int rootfd, const char *path, char **last);
 struct fs_op {
   int kind;
   int line;
+  const char *base; /* the root dest paths are resolved in ("within"); NULL: the spec's root */
   char **args; /* decoded fields after the directive name */
   int nargs;
   unsigned flags; /* BIND_* */
@@ -94,9 +99,26 @@ struct ns_join {
   int line;
 };
 
+/* What a spec file is read for: the directives allowed and required differ. */
+enum spec_mode {
+  SPEC_RUN,   /* rkt-isolation run: one app, chrooted */
+  SPEC_ENTER, /* rkt-isolation enter: a command in a running pod */
+  SPEC_POD,   /* rkt-isolation pod: host-side setup, then exec in place (no chroot) */
+  SPEC_APP,   /* one app of rkt-isolation init */
+};
+
+/* A seccomp filter: syscall names, allowed (retain) or denied (remove). */
+struct seccomp_spec {
+  int retain;     /* 1: only the names are allowed; 0: the names are denied */
+  int err;        /* errno returned for a denied call; 0: the process is killed (SIGSYS) */
+  char **names;
+  size_t nnames;
+};
+
 struct spec {
   const char *path;
-  int enter; /* parsed for the enter mode */
+  enum spec_mode mode;
+  int enter; /* mode == SPEC_ENTER */
   int version;
   int mount_ns;
   char *root;
@@ -118,15 +140,57 @@ struct spec {
   int stdin_null;
   struct ns_join *joins;
   size_t njoins;
+  /* Isolation of the app's process (run, app). */
+  int has_caps;
+  unsigned long long caps; /* capability bounding set, bit n = capability n */
+  int no_new_privs;
+  struct seccomp_spec *seccomp;
+  char **cgroups; /* cgroup directories the process joins */
+  size_t ncgroups;
+  int has_oom_score_adj;
+  int oom_score_adj;
+  int readonly_root;
+  int tty;          /* the app takes stdin as its controlling terminal (when it is one) */
+  char **pre_start; /* event handlers (app): argv, NULL when absent */
+  char **post_stop;
+  char *ppid_file; /* pod: our own pid, written before the exec */
+  char *within;    /* while parsing: the base of the following mount directives */
 };
-void spec_load(const char *path, int enter, struct spec *s);
+void spec_load(const char *path, enum spec_mode mode, struct spec *s);
 
 /* mounts.c */
 void mounts_unshare(void);
 void mounts_apply(const char *root, const struct fs_op *op);
+void mounts_readonly_root(const char *root);
 
 /* creds.c */
 void creds_apply(const struct spec *s);
+
+/* caps.c: capability names (CAP_CHOWN ...) and the bounding set. */
+int cap_from_name(const char *name);       /* -1 when unknown */
+int cap_last(void);                        /* the highest capability the kernel knows */
+void caps_drop_bounding(unsigned long long keep); /* before the credentials change */
+void caps_clear_inheritable(void);         /* inheritable and ambient sets emptied */
+
+/* seccomp.c: a filter compiled once (BPF), installed in each app's process. */
+struct seccomp_prog;
+struct seccomp_prog *seccomp_compile(const struct seccomp_spec *sc);
+void seccomp_install(const struct seccomp_prog *p); /* fails (exit 254) when refused */
+
+/* cgroup.c */
+void cgroup_join(const char *dir); /* the calling process joins dir (fails: exit 254) */
+
+/* app.c: the steps shared by run and init between fork and exec. */
+struct app_exec {
+  const struct spec *s;
+  const struct seccomp_prog *filter; /* compiled from s->seccomp, or NULL */
+  mode_t umask;                      /* restored before the exec */
+  char **handler;                    /* an event handler to run instead of the app */
+  int new_session;                   /* setsid (init's apps) */
+};
+NORETURN void app_exec(const struct app_exec *a, pid_t expect_ppid);
+NORETURN void exec_search(const char *file, char **argv, char **env);
+void app_enter_root(const struct spec *s); /* chroot into s->root and chdir to s->cwd */
 
 /* nsjoin.c: returns 1 when a pid namespace was joined (the caller must fork). */
 int ns_join_all(const struct spec *s);
@@ -134,6 +198,13 @@ int ns_types_parse(const char *list, int *types);
 
 /* run.c */
 int cmd_run(const char *spec_path, int enter, int remove_spec);
+int write_number(const char *path, long v);
+
+/* pod.c */
+int cmd_pod(const char *spec_path);
+
+/* init.c */
+int cmd_init(const char *spec_path);
 
 /* launcher.c */
 int cmd_launch(int argc, char **argv);

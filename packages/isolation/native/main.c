@@ -9,6 +9,8 @@ static void usage(FILE *f) {
         "       rkt-isolation run SPEC-FILE      start an app as described by SPEC-FILE\n"
         "       rkt-isolation enter [--remove-spec] SPEC-FILE\n"
         "                                        run a command inside a running pod\n"
+        "       rkt-isolation pod SPEC-FILE      set up a pod's host side, then exec its runtime\n"
+        "       rkt-isolation init POD-SPEC-FILE run a pod's apps as its PID 1\n"
         "       rkt-isolation fsops              file operations read from stdin\n"
         "       rkt-isolation version\n",
         f);
@@ -34,6 +36,13 @@ int main(int argc, char **argv) {
       return EXIT_RKT;
     }
     return cmd_run(argv[argc - 1], !strcmp(cmd, "enter"), remove_spec);
+  }
+  if (!strcmp(cmd, "pod") || !strcmp(cmd, "init")) {
+    if (argc != 3) {
+      fprintf(stderr, "rkt-isolation: usage: %s SPEC-FILE\n", cmd);
+      return EXIT_RKT;
+    }
+    return !strcmp(cmd, "pod") ? cmd_pod(argv[2]) : cmd_init(argv[2]);
   }
   if (!strcmp(cmd, "fsops")) {
     if (argc != 2) {

@@ -72,24 +72,29 @@ static int remount_ro(const char *path) {
   return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags(path), NULL);
 }
 
+#define RO_TOP 1 /* only the top mount of the clone is read-only */
+#define RO_ALL 2 /* every mount of the clone */
+
 /* open_tree(OPEN_TREE_CLONE) + mount_setattr(MOUNT_ATTR_RDONLY) + move_mount: the clone is
- * read-only (with every submount when recursive) before it becomes visible. Returns -1 with
- * errno ENOSYS when the kernel lacks the new mount API (before 5.12). */
-static int bind_new_api(const char *src, int tfd, int rec, int ro) {
+ * read-only (RO_TOP or RO_ALL) before it becomes visible. The source is srcpath relative to
+ * srcdfd (an empty path: srcdfd itself); rec clones the submounts too. Returns -1 with errno
+ * ENOSYS when the kernel lacks the new mount API (before 5.12). */
+static int clone_onto(int srcdfd, const char *srcpath, int tfd, int rec, int ro) {
   if (getenv("RKT_ISOLATION_LEGACY_MOUNT")) {
     errno = ENOSYS;
     return -1;
   }
-  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
-                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+  int tree = (int)syscall(SYS_open_tree, srcdfd, srcpath,
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0) |
+                              (*srcpath ? 0 : AT_EMPTY_PATH));
   if (tree < 0)
     return -1;
   if (ro) {
     struct mount_attr attr;
     memset(&attr, 0, sizeof attr);
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &attr,
-                sizeof attr) != 0) {
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (ro == RO_ALL ? AT_RECURSIVE : 0),
+                &attr, sizeof attr) != 0) {
       int e = errno;
       close(tree);
       errno = e;
@@ -129,6 +134,19 @@ static void legacy_ro(int rootfd, const char *dest, int rec) {
   close(fd);
 }
 
+/* Binds src (a path in our mount namespace) onto the resolved target tfd. */
+static void bind_to(const char *src, int rootfd, int tfd, const char *dest, int rec, int ro) {
+  if (clone_onto(AT_FDCWD, src, tfd, rec, ro ? (rec ? RO_ALL : RO_TOP) : 0) != 0) {
+    if (errno != ENOSYS)
+      fail_errno("stage1: bind mount %s on %s", src, dest);
+    char p[64];
+    if (mount(src, fdpath(p, sizeof p, tfd), NULL, MS_BIND | (rec ? MS_REC : 0), NULL) != 0)
+      fail_errno("stage1: bind mount %s on %s", src, dest);
+    if (ro)
+      legacy_ro(rootfd, dest, rec);
+  }
+}
+
 static void op_bind(const char *root, const struct fs_op *op) {
   const char *src = op->args[0], *dest = op->args[1];
   int rec = (op->flags & BIND_REC) != 0, ro = (op->flags & BIND_RO) != 0;
@@ -140,17 +158,61 @@ static void op_bind(const char *root, const struct fs_op *op) {
   }
   int rootfd = open_root(root);
   int tfd = target(rootfd, dest, S_ISDIR(sb.st_mode));
-  if (bind_new_api(src, tfd, rec, ro) != 0) {
-    if (errno != ENOSYS)
-      fail_errno("stage1: bind mount %s on %s", src, dest);
-    char p[64];
-    if (mount(src, fdpath(p, sizeof p, tfd), NULL, MS_BIND | (rec ? MS_REC : 0), NULL) != 0)
-      fail_errno("stage1: bind mount %s on %s", src, dest);
-    if (ro)
-      legacy_ro(rootfd, dest, rec);
-  }
+  bind_to(src, rootfd, tfd, dest, rec, ro);
   close(tfd);
   close(rootfd);
+}
+
+/* Hides dest (when it exists) under an empty, inaccessible node of the same type: the
+ * directory or the file given (both mode 0000), bound read-only. rkt's masked paths. */
+static void op_mask(const char *root, const struct fs_op *op) {
+  const char *dest = op->args[0];
+  int rootfd = open_root(root);
+  int tfd = root_resolve(rootfd, dest, RESOLVE_OPTIONAL, 0);
+  if (tfd >= 0) {
+    struct stat sb;
+    if (fstat(tfd, &sb) != 0)
+      fail_errno("stage1: stat %s", dest);
+    bind_to(S_ISDIR(sb.st_mode) ? op->args[1] : op->args[2], rootfd, tfd, dest, 0, 1);
+    close(tfd);
+  }
+  close(rootfd);
+}
+
+/* Makes dest (when it exists) read-only, with everything mounted below it: a read-only
+ * recursive bind of it onto itself. */
+static void op_readonly(const char *root, const struct fs_op *op) {
+  const char *dest = op->args[0];
+  int rootfd = open_root(root);
+  int tfd = root_resolve(rootfd, dest, RESOLVE_OPTIONAL, 0);
+  if (tfd >= 0) {
+    if (clone_onto(tfd, "", tfd, 1, RO_ALL) != 0) {
+      if (errno != ENOSYS)
+        fail_errno("stage1: making %s read-only", dest);
+      char p[64];
+      if (mount(fdpath(p, sizeof p, tfd), fdpath(p, sizeof p, tfd), NULL, MS_BIND | MS_REC,
+                NULL) != 0)
+        fail_errno("stage1: making %s read-only", dest);
+      legacy_ro(rootfd, dest, 1);
+    }
+    close(tfd);
+  }
+  close(rootfd);
+}
+
+/* readOnlyRootFS: a copy of the root's mount tree stacked on it, with only its top mount
+ * read-only, so that the volumes and API filesystems below stay as they are. */
+void mounts_readonly_root(const char *root) {
+  int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    fail_errno("stage1: cannot open root directory %s", root);
+  if (clone_onto(fd, "", fd, 1, RO_TOP) != 0) {
+    if (errno != ENOSYS)
+      fail_errno("stage1: making the root %s read-only", root);
+    if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) != 0 || remount_ro(root) != 0)
+      fail_errno("stage1: making the root %s read-only", root);
+  }
+  close(fd);
 }
 
 /* Generic flags written in the data of tmpfs (ro, nosuid, ...) become mount flags. */
@@ -263,6 +325,8 @@ static void op_overlay(const struct fs_op *op) {
 }
 
 void mounts_apply(const char *root, const struct fs_op *op) {
+  if (op->base)
+    root = op->base;
   switch (op->kind) {
   case FSOP_OVERLAY:
     op_overlay(op);
@@ -281,6 +345,12 @@ void mounts_apply(const char *root, const struct fs_op *op) {
     break;
   case FSOP_SYMLINK:
     op_symlink(root, op);
+    break;
+  case FSOP_MASK:
+    op_mask(root, op);
+    break;
+  case FSOP_READONLY:
+    op_readonly(root, op);
     break;
   }
 }

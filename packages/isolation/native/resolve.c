@@ -6,7 +6,8 @@
  * ".." never goes above the root (the walk keeps the stack of directories it went through and
  * pops it, it never opens ".."). So the result is inside the root whatever the symlinks say,
  * as if the process were chrooted. At most 40 symlinks are followed (ELOOP).
- * Missing directories on the way are created with mode 0755. The caller gets an O_PATH fd
+ * Missing directories on the way are created with mode 0755 (with RESOLVE_OPTIONAL nothing
+ * is created: a missing component makes the walk return -1 with errno ENOENT). The caller gets an O_PATH fd
  * and mounts through /proc/self/fd/<n> (or move_mount), so a symlink swapped in later
  * cannot redirect the mount. */
 #include <errno.h>
@@ -93,6 +94,14 @@ static int walk(int rootfd, const char *path, int create, mode_t mode, char **la
 
     int cur = st.fd[st.n - 1];
     int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && (create & RESOLVE_OPTIONAL)) {
+      for (size_t i = 0; i < st.n; i++)
+        close(st.fd[i]);
+      free(st.fd);
+      free(todo);
+      errno = ENOENT;
+      return -1;
+    }
     if (fd < 0 && errno == ENOENT && (create || !is_last)) {
       if (++retries > 10)
         fail_errno("stage1: resolving %s", path);

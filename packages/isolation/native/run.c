@@ -17,89 +17,11 @@
 
 #include "common.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static const int fwd_sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 #define NFWD (int)(sizeof fwd_sigs / sizeof fwd_sigs[0])
 static volatile pid_t app_pid;
 
-NORETURN static void exec_failed(const char *file) {
-  fprintf(stderr, "Error: Unable to open \"%s\": %s\n", file, strerror(errno));
-  _exit(EXIT_EXEC);
-}
-
-/* execve, searching the app's PATH (not ours) when file has no slash, as execvp does. */
-NORETURN static void exec_search(const char *file, char **argv, char **env) {
-  if (strchr(file, '/')) {
-    execve(file, argv, env);
-    exec_failed(file);
-  }
-  const char *path = DEFAULT_PATH;
-  for (char **e = env; *e; e++)
-    if (!strncmp(*e, "PATH=", 5))
-      path = *e + 5;
-  int eacces = 0;
-  const char *p = path;
-  for (;;) {
-    size_t n = strcspn(p, ":");
-    char *cand = n ? xasprintf("%.*s/%s", (int)n, p, file) : xasprintf("./%s", file);
-    execve(cand, argv, env);
-    free(cand);
-    switch (errno) {
-    case EACCES:
-      eacces = 1;
-      break;
-    case ENOENT:
-    case ENOTDIR:
-    case ESTALE:
-    case ENODEV:
-    case ETIMEDOUT:
-    case ENAMETOOLONG:
-      break;
-    default:
-      exec_failed(file);
-    }
-    if (!p[n])
-      break;
-    p += n + 1;
-  }
-  errno = eacces ? EACCES : ENOENT;
-  exec_failed(file);
-}
-
-/* In the app's process: chroot, credentials, cwd, then exec. expect_ppid > 0 (or 0 inside a
- * joined pid namespace, where the supervisor is invisible) arms PR_SET_PDEATHSIG so that the
- * app dies with its supervisor; -1 when there is no supervisor. */
-NORETURN static void exec_app(const struct spec *s, mode_t old_umask, pid_t expect_ppid) {
-  if (s->stdin_null) {
-    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || dup2(fd, 0) < 0)
-      fail_errno("stage1: opening /dev/null as stdin");
-    if (fd != 0)
-      close(fd);
-  }
-  if (chdir(s->root) != 0)
-    fail_errno("stage1: chdir %s", s->root);
-  if (chroot(".") != 0)
-    fail_errno("stage1: chroot %s", s->root);
-  if (chdir("/") != 0)
-    fail_errno("stage1: chdir / in %s", s->root);
-  creds_apply(s);
-  if (chdir(s->cwd) != 0)
-    fail_errno("stage1: cannot change to the working directory %s", s->cwd);
-  if (expect_ppid >= 0) {
-    /* After the credential change: changing the euid resets the parent-death signal. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != expect_ppid)
-      _exit(EXIT_RKT);
-  }
-  if (s->lock_fd >= 0)
-    close(s->lock_fd);
-  umask(old_umask);
-  exec_search(s->exec_path, s->argv, s->env);
-}
-
-static int write_number(const char *path, long v) {
+int write_number(const char *path, long v) {
   char b[32];
   snprintf(b, sizeof b, "%ld\n", v);
   return write_file_atomic(path, b);
@@ -107,16 +29,25 @@ static int write_number(const char *path, long v) {
 
 int cmd_run(const char *spec_path, int enter, int remove_spec) {
   struct spec s;
-  spec_load(spec_path, enter, &s);
+  spec_load(spec_path, enter ? SPEC_ENTER : SPEC_RUN, &s);
   if (remove_spec)
     unlink(spec_path);
   mode_t old_umask = umask(0);
+  struct app_exec a = {.s = &s, .umask = old_umask};
+  if (s.seccomp)
+    a.filter = seccomp_compile(s.seccomp);
 
+  /* The cgroups first: their paths are the host's, and children inherit them. */
+  for (size_t i = 0; i < s.ncgroups; i++)
+    cgroup_join(s.cgroups[i]);
+  s.ncgroups = 0;
   int pidns = ns_join_all(&s);
   if (s.mount_ns)
     mounts_unshare();
   for (size_t i = 0; i < s.nops; i++) /* an overlay may create the root */
     mounts_apply(s.root, &s.ops[i]);
+  if (s.readonly_root)
+    mounts_readonly_root(s.root);
   struct stat sb;
   if (stat(s.root, &sb) != 0)
     fail_errno("stage1: root directory %s", s.root);
@@ -128,7 +59,7 @@ int cmd_run(const char *spec_path, int enter, int remove_spec) {
   if (!s.pid_file && !s.status_file && s.lock_fd < 0 && !pidns) {
     if (s.pgid_file && write_number(s.pgid_file, (long)getpgrp()) != 0)
       fail_errno("stage1: writing %s", s.pgid_file);
-    exec_app(&s, old_umask, -1);
+    app_exec(&a, -1);
   }
 
   sigset_t block, orig;
@@ -142,7 +73,7 @@ int cmd_run(const char *spec_path, int enter, int remove_spec) {
     fail_errno("stage1: fork");
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, &orig, NULL);
-    exec_app(&s, old_umask, pidns ? 0 : self);
+    app_exec(&a, pidns ? 0 : self);
   }
   app_pid = pid;
   sig_forward_install(fwd_sigs, NFWD, &app_pid);

@@ -81,6 +81,56 @@ static unsigned bind_opts(const struct pctx *c, char *s) {
   return f;
 }
 
+static const char *mode_name(enum spec_mode m) {
+  switch (m) {
+  case SPEC_RUN:
+    return "rkt-isolation run";
+  case SPEC_ENTER:
+    return "rkt-isolation enter";
+  case SPEC_POD:
+    return "rkt-isolation pod";
+  case SPEC_APP:
+    return "an app of rkt-isolation init";
+  }
+  return "?";
+}
+
+/* Directives valid only in some modes: allowed is a bit set of (1 << mode). */
+#define M(x) (1u << (x))
+static void only_in(const struct pctx *c, const struct spec *s, const char *d, unsigned allowed) {
+  if (!(allowed & M(s->mode)))
+    spec_fail(c, "%s is not valid in a spec for %s", d, mode_name(s->mode));
+}
+
+/* "CAP_A,CAP_B", "-" for none. */
+static unsigned long long cap_set(const struct pctx *c, char *list) {
+  unsigned long long set = 0;
+  if (!strcmp(list, "-"))
+    return 0;
+  char *save = NULL;
+  for (char *n = strtok_r(list, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+    int cap = cap_from_name(n);
+    if (cap < 0)
+      spec_fail(c, "caps: unknown capability \"%s\"", n);
+    set |= 1ULL << cap;
+  }
+  return set;
+}
+
+/* path [argv0 argv1 ...]: an argv for exec and the event handlers, NULL terminated. */
+static char **argv_of(char **a, int na) {
+  int argc = na > 1 ? na - 1 : 1;
+  char **v = xmalloc((size_t)(argc + 2) * sizeof(char *));
+  v[0] = a[0]; /* the path first, then the argv */
+  if (na > 1)
+    for (int i = 1; i < na; i++)
+      v[i] = a[i];
+  else
+    v[1] = a[0];
+  v[argc + 1] = NULL;
+  return v;
+}
+
 static void add_op(struct spec *s, size_t *cap, int kind, int line, char **args, int nargs) {
   if (s->nops == *cap) {
     *cap = *cap ? *cap * 2 : 16;
@@ -90,6 +140,7 @@ static void add_op(struct spec *s, size_t *cap, int kind, int line, char **args,
   memset(op, 0, sizeof *op);
   op->kind = kind;
   op->line = line;
+  op->base = s->within;
   op->nargs = nargs;
   op->args = xmalloc((size_t)(nargs + 1) * sizeof(char *));
   for (int i = 0; i < nargs; i++)
@@ -108,11 +159,13 @@ static void add_join(const struct pctx *c, struct spec *s, pid_t pid, int types)
   s->njoins++;
 }
 
-void spec_load(const char *path, int enter, struct spec *s) {
+void spec_load(const char *path, enum spec_mode mode, struct spec *s) {
   struct pctx c = {path, 0};
   memset(s, 0, sizeof *s);
   s->path = path;
-  s->enter = enter;
+  s->mode = mode;
+  s->enter = mode == SPEC_ENTER;
+  int enter = s->enter;
   s->lock_fd = -1;
   size_t opcap = 0, envcap = 0;
 
@@ -155,9 +208,11 @@ void spec_load(const char *path, int enter, struct spec *s) {
       s->version = 1;
     } else if (!strcmp(d, "mount-ns")) {
       need_args(&c, d, na, 0, 0);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_ENTER) | M(SPEC_POD));
       s->mount_ns = 1;
     } else if (!strcmp(d, "root")) {
       need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_ENTER) | M(SPEC_APP));
       once(&c, d, s->root != NULL);
       s->root = need_abs(&c, d, a[0]);
     } else if (!strcmp(d, "overlay")) {
@@ -197,6 +252,7 @@ void spec_load(const char *path, int enter, struct spec *s) {
       add_op(s, &opcap, FSOP_SYMLINK, c.line, a, na);
     } else if (!strcmp(d, "lock-fd")) {
       need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_POD));
       once(&c, d, s->lock_fd >= 0);
       s->lock_fd = (int)num(&c, d, a[0], 10, INT_MAX);
       if (fcntl(s->lock_fd, F_GETFD) < 0)
@@ -243,26 +299,23 @@ void spec_load(const char *path, int enter, struct spec *s) {
       once(&c, d, s->exec_path != NULL);
       if (!*a[0])
         spec_fail(&c, "exec: empty path");
-      s->exec_path = a[0];
-      int argc = na > 1 ? na - 1 : 1;
-      s->argv = xmalloc((size_t)(argc + 1) * sizeof(char *));
-      if (na > 1)
-        for (int i = 1; i < na; i++)
-          s->argv[i - 1] = a[i];
-      else
-        s->argv[0] = a[0];
-      s->argv[argc] = NULL;
-      s->argc = (size_t)argc;
+      char **v = argv_of(a, na);
+      s->exec_path = v[0];
+      s->argv = v + 1;
+      s->argc = (size_t)(na > 1 ? na - 1 : 1);
     } else if (!strcmp(d, "pid-file")) {
       need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_ENTER));
       once(&c, d, s->pid_file != NULL);
       s->pid_file = need_abs(&c, d, a[0]);
     } else if (!strcmp(d, "pgid-file")) {
       need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_ENTER));
       once(&c, d, s->pgid_file != NULL);
       s->pgid_file = need_abs(&c, d, a[0]);
     } else if (!strcmp(d, "status-file")) {
       need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_ENTER) | M(SPEC_APP));
       once(&c, d, s->status_file != NULL);
       s->status_file = need_abs(&c, d, a[0]);
     } else if (!strcmp(d, "stdin")) {
@@ -282,6 +335,78 @@ void spec_load(const char *path, int enter, struct spec *s) {
       if (!is_mnt && ns_types_parse(a[1], &types) != 0)
         spec_fail(&c, "join-ns: invalid namespace list \"%s\" (ipc,uts,net,pid,mnt,cgroup)", a[1]);
       add_join(&c, s, pid, types);
+    } else if (!strcmp(d, "within")) {
+      need_args(&c, d, na, 1, 1);
+      s->within = strcmp(a[0], "-") ? need_abs(&c, d, a[0]) : NULL;
+    } else if (!strcmp(d, "mask")) {
+      need_args(&c, d, na, 3, 3);
+      for (int i = 0; i < 3; i++)
+        need_abs(&c, d, a[i]);
+      add_op(s, &opcap, FSOP_MASK, c.line, a, na);
+    } else if (!strcmp(d, "readonly")) {
+      need_args(&c, d, na, 1, 1);
+      need_abs(&c, d, a[0]);
+      add_op(s, &opcap, FSOP_READONLY, c.line, a, na);
+    } else if (!strcmp(d, "readonly-root")) {
+      need_args(&c, d, na, 0, 0);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      s->readonly_root = 1;
+    } else if (!strcmp(d, "caps")) {
+      need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      once(&c, d, s->has_caps);
+      s->caps = cap_set(&c, a[0]);
+      s->has_caps = 1;
+    } else if (!strcmp(d, "no-new-privs")) {
+      need_args(&c, d, na, 0, 0);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      s->no_new_privs = 1;
+    } else if (!strcmp(d, "seccomp")) {
+      need_args(&c, d, na, 2, INT_MAX);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      once(&c, d, s->seccomp != NULL);
+      struct seccomp_spec *sc = xmalloc(sizeof *sc);
+      if (strcmp(a[0], "retain") && strcmp(a[0], "remove"))
+        spec_fail(&c, "seccomp: mode must be retain or remove, not \"%s\"", a[0]);
+      sc->retain = !strcmp(a[0], "retain");
+      sc->err = 0;
+      if (strcmp(a[1], "kill") && (sc->err = errno_from_name(a[1])) <= 0)
+        spec_fail(&c, "seccomp: unknown errno \"%s\" (an errno name such as EPERM, or kill)", a[1]);
+      sc->nnames = (size_t)(na - 2);
+      sc->names = xmalloc((sc->nnames + 1) * sizeof(char *)); /* f is reused for every line */
+      memcpy(sc->names, a + 2, sc->nnames * sizeof(char *));
+      sc->names[sc->nnames] = NULL;
+      s->seccomp = sc;
+    } else if (!strcmp(d, "cgroup")) {
+      need_args(&c, d, na, 1, 1);
+      s->cgroups = xrealloc(s->cgroups, (s->ncgroups + 1) * sizeof(char *));
+      s->cgroups[s->ncgroups++] = need_abs(&c, d, a[0]);
+    } else if (!strcmp(d, "oom-score-adj")) {
+      need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      once(&c, d, s->has_oom_score_adj);
+      long v;
+      if (parse_long(a[0], -1000, 1000, &v) != 0)
+        spec_fail(&c, "oom-score-adj: \"%s\" is not a number from -1000 to 1000", a[0]);
+      s->oom_score_adj = (int)v;
+      s->has_oom_score_adj = 1;
+    } else if (!strcmp(d, "tty")) {
+      need_args(&c, d, na, 0, 0);
+      only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
+      s->tty = 1;
+    } else if (!strcmp(d, "pre-start") || !strcmp(d, "post-stop")) {
+      need_args(&c, d, na, 1, INT_MAX);
+      only_in(&c, s, d, M(SPEC_APP));
+      char ***h = !strcmp(d, "pre-start") ? &s->pre_start : &s->post_stop;
+      once(&c, d, *h != NULL);
+      if (!*a[0])
+        spec_fail(&c, "%s: empty path", d);
+      *h = argv_of(a, na);
+    } else if (!strcmp(d, "ppid-file")) {
+      need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_POD));
+      once(&c, d, s->ppid_file != NULL);
+      s->ppid_file = need_abs(&c, d, a[0]);
     } else {
       spec_fail(&c, "unknown directive \"%s\"", d);
     }
@@ -291,8 +416,10 @@ void spec_load(const char *path, int enter, struct spec *s) {
   c.line = 0;
   if (!s->version)
     spec_fail(&c, "missing \"version 1\" directive");
-  if (!s->root)
+  if (!s->root && mode != SPEC_POD)
     spec_fail(&c, "missing root directive");
+  if (!s->root)
+    s->root = "/";
   if (!s->exec_path)
     spec_fail(&c, "missing exec directive");
   if (!s->cwd)

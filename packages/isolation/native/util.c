@@ -111,6 +111,20 @@ const char *errno_name(int e) {
   return "EUNKNOWN";
 }
 
+int errno_from_name(const char *name) {
+  /* Aliases the table cannot hold (same numbers as their main names). */
+  static const struct {
+    const char *alias, *name;
+  } aliases[] = {{"EWOULDBLOCK", "EAGAIN"}, {"EDEADLOCK", "EDEADLK"}, {"ENOTSUP", "EOPNOTSUPP"}};
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    if (!strcmp(name, aliases[i].alias))
+      name = aliases[i].name;
+  for (size_t e = 1; e < sizeof errno_names / sizeof errno_names[0]; e++)
+    if (errno_names[e] && !strcmp(errno_names[e], name))
+      return (int)e;
+  return -1;
+}
+
 static int hexval(int c) {
   if (c >= '0' && c <= '9')
     return c - '0';

@@ -50,7 +50,11 @@ export function resolveApp(pod: PodContext, ctx: AppContext, opts: ResolveOption
   }
   let mounts;
   try {
-    mounts = appMounts(manifest, ra, app, { podDir: pod.dir, recursiveByDefault: opts.recursiveByDefault });
+    mounts = appMounts(manifest, ra, app, {
+      podDir: pod.dir,
+      recursiveByDefault: opts.recursiveByDefault,
+      ...(fromDocker ? { dockerImageRoot: root } : {}),
+    });
   } catch (err) {
     throw new Stage1Error((err as Error).message);
   }

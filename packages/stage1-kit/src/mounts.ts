@@ -3,6 +3,7 @@
 // implicit empty volume for a mount point that has none.
 import type { App, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
 import { join } from "node:path";
+import { resolveInRoot } from "./root-path.js";
 
 export class MountError extends Error {}
 
@@ -14,12 +15,19 @@ export interface AppMount {
   recursive: boolean;
   /** The host path that is bind-mounted: the host source or the empty volume's backing dir. */
   source: string;
+  /**
+   * Docker volume semantics: an implicit volume of an image from Docker/OCI starts with the
+   * image's content at the mount point (this host path, inside the image's root).
+   */
+  populateFrom?: string;
 }
 
 export interface MountOptions {
   podDir: string;
   /** Whether host volumes are bound recursively unless they say otherwise (rkt: nspawn yes, fly no). */
   recursiveByDefault: boolean;
+  /** The image's root when the image comes from Docker/OCI (annotation appc.io/docker/repository). */
+  dockerImageRoot?: string;
 }
 
 export function sharedVolumePath(podDir: string, volume: string): string {
@@ -32,7 +40,7 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
   const out: AppMount[] = [];
   const seen = new Set<string>();
 
-  const add = (volume: Volume, target: string, mpReadOnly: boolean | undefined): void => {
+  const add = (volume: Volume, target: string, mpReadOnly: boolean | undefined, populateFrom?: string): void => {
     const norm = normalizeTarget(target);
     if (seen.has(norm)) throw new MountError(`duplicate mount given: ${norm} in app ${ra.name}`);
     seen.add(norm);
@@ -42,6 +50,7 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
       readOnly: volume.readOnly ?? mpReadOnly ?? false,
       recursive: volume.kind === "host" ? (volume.recursive ?? opts.recursiveByDefault) : false,
       source: volume.kind === "host" ? volume.source! : sharedVolumePath(opts.podDir, volume.name),
+      ...(populateFrom !== undefined ? { populateFrom } : {}),
     });
   };
 
@@ -56,8 +65,12 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
   }
   for (const mp of mountPoints) {
     if (seen.has(normalizeTarget(mp.path))) continue;
-    const volume = volumes.get(mp.name) ?? implicitEmptyVolume(ra.name, mp.name);
-    add(volume, mp.path, mp.readOnly);
+    const given = volumes.get(mp.name);
+    const volume = given ?? implicitEmptyVolume(ra.name, mp.name);
+    // rkt's Docker volume semantics apply to implicit volumes only: a volume the user
+    // gives is used as it is.
+    const populate = !given && opts.dockerImageRoot !== undefined ? resolveInRoot(opts.dockerImageRoot, mp.path) : undefined;
+    add(volume, mp.path, mp.readOnly, populate);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 
 type DB = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -40,6 +40,21 @@ const MIGRATIONS: Record<number, string> = {
       hash TEXT NOT NULL,
       rendered_time INTEGER NOT NULL
     );
+  `,
+  // 2: OCI images. Their blobs (manifests, configs, layers) are content-addressed files
+  // shared between images; this table says which image uses which, in which role and
+  // order, so that removing an image removes only the blobs no other image uses.
+  2: `
+    CREATE TABLE image_blobs (
+      key TEXT NOT NULL,             -- images.key
+      digest TEXT NOT NULL,          -- sha256:<hex>
+      role TEXT NOT NULL,            -- 'index', 'manifest', 'config' or 'layer'
+      position INTEGER NOT NULL,     -- layers: 0 is applied first; index: 0 is outermost
+      media_type TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      PRIMARY KEY (key, role, position)
+    );
+    CREATE INDEX image_blobs_digest ON image_blobs(digest);
   `,
 };
 

@@ -7,6 +7,8 @@ export class StorePaths {
   readonly blobs: string;
   readonly trees: string;
   readonly tmp: string;
+  /** Lock files of blob downloads (one per digest, so concurrent fetches share work). */
+  readonly blobLocks: string;
 
   constructor(readonly dataDir: string) {
     this.cas = join(dataDir, "cas");
@@ -14,6 +16,7 @@ export class StorePaths {
     this.blobs = join(this.cas, "blob");
     this.trees = join(this.cas, "tree");
     this.tmp = join(this.cas, "tmp");
+    this.blobLocks = join(this.cas, "blobLocks");
   }
 
   /** cas/blob/<algo>/<2 hex>/<key> */

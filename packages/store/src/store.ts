@@ -7,10 +7,22 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from "node:fs";
 import { dirname, join } from "node:path";
 import { readAci } from "./aci-import.js";
+import { BlobWriter, blobKey, type BlobWriterOptions } from "./blob-writer.js";
 import { openDb, type DB } from "./db.js";
 import { ImageNotFoundError, StoreError } from "./errors.js";
 import { keyFromDigest, parseIdPrefix } from "./ids.js";
 import { StorePaths } from "./paths.js";
+import {
+  hasBlobFile,
+  imageBlobs,
+  insertOciImage,
+  removeOciImage,
+  removeOrphanBlobs,
+  removeUnusedBlobs,
+  type BlobRole,
+  type OciBlobRef,
+  type OciImageRecord,
+} from "./oci-images.js";
 import { labelValue, manifestOf, recordFromRow, type ImageRecord, type ImageRow } from "./records.js";
 import { extractTar } from "./tar/index.js";
 import { treeHash, treeSize } from "./tree-hash.js";
@@ -133,15 +145,61 @@ export class ImageStore {
     return this.paths.blob(key);
   }
 
+  /** Marks an image as fetched by its `latest` tag (preferred by name lookups). */
+  markLatest(key: string): void {
+    this.db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(key);
+  }
+
   markUsed(key: string): void {
     this.db.prepare("UPDATE images SET last_used = ? WHERE key = ?").run(Date.now(), key);
   }
 
-  /** Removes an image's index entry and blob (trees are collected by `rkt image gc`). */
-  remove(key: string): void {
+  /**
+   * Removes an image's index entry and blob (trees are collected by `rkt image gc`). For an
+   * OCI image, the blobs no other image uses; returns the digests of the blobs removed.
+   */
+  remove(key: string): string[] {
+    const row = this.db.prepare("SELECT kind FROM images WHERE key = ?").get(key) as { kind: string } | undefined;
+    if (row?.kind === "oci") return removeOciImage(this.db, this.paths, key);
     this.db.prepare("DELETE FROM images WHERE key = ?").run(key);
     this.db.prepare("DELETE FROM remotes WHERE key = ?").run(key);
     rmSync(this.paths.blob(key), { force: true });
+    return [];
+  }
+
+  // ---- OCI blobs and images
+
+  /** A writer for one blob (see BlobWriter); commit() puts it in the store. */
+  blobWriter(digest: string, size: number, opts: BlobWriterOptions): BlobWriter {
+    return new BlobWriter(this.paths, digest, size, opts);
+  }
+
+  hasBlob(digest: string): boolean {
+    return hasBlobFile(this.paths, digest);
+  }
+
+  /** The file of a blob (`sha256:<hex>`): cas/blob/sha256/<2 hex>/sha256-<hex>. */
+  blobFile(digest: string): string {
+    return this.paths.blob(blobKey(digest));
+  }
+
+  /** Records an OCI image whose blobs are all stored; false when it was there already. */
+  addOciImage(rec: OciImageRecord): boolean {
+    return insertOciImage(this.db, this.paths, rec);
+  }
+
+  imageBlobs(key: string, role?: BlobRole): OciBlobRef[] {
+    return imageBlobs(this.db, key, role);
+  }
+
+  /** Removes those of `digests` that no image uses; returns their digests. */
+  removeUnusedBlobs(digests: string[]): string[] {
+    return removeUnusedBlobs(this.db, this.paths, digests);
+  }
+
+  /** Removes blob files no image uses, older than `minAgeMs`; returns their digests. */
+  removeOrphanBlobs(minAgeMs: number): string[] {
+    return removeOrphanBlobs(this.db, this.paths, minAgeMs);
   }
 
   // ---- remote cache (http(s) and docker sources)
@@ -194,10 +252,66 @@ export class ImageStore {
     return `deps-${keyFromDigest(createHash("sha512").update(layers.join("\n")).digest("hex"))}`;
   }
 
+  /**
+   * What rendering an image takes: the tree ID and how to fill a root. An ACI's tree
+   * depends on its dependency chain; an OCI image's on its layer chain alone, so images
+   * that share all their layers share one tree.
+   */
+  private renderPlan(key: string): { id: string; layers: string[]; fill: (rootfs: string) => Promise<void> } {
+    if (this.get(key).kind === "oci") {
+      const layers = this.imageBlobs(key, "layer");
+      const chain = createHash("sha512").update(["oci-layers", ...layers.map((l) => l.digest)].join("\n")).digest("hex");
+      return {
+        id: `deps-${keyFromDigest(chain)}`,
+        layers: [key],
+        fill: async (rootfs) => {
+          for (const layer of layers) await this.applyLayer(layer, rootfs);
+          this.markUsed(key);
+        },
+      };
+    }
+    const layers = this.renderOrder(key);
+    return {
+      id: this.treeId(layers),
+      layers,
+      fill: async (rootfs) => {
+        for (const layer of layers) {
+          await extractTar(this.paths.blob(layer), { dest: rootfs, strip: "rootfs/", specialFiles: runFsOps });
+          this.markUsed(layer);
+        }
+        applyPathWhitelist(rootfs, this.manifest(key).pathWhitelist);
+      },
+    };
+  }
+
+  /**
+   * Applies one OCI layer on top of `rootfs`: whiteouts first, then the entries, never
+   * through a symlink, never outside. Decompression is bounded per layer (see
+   * layerExpansionLimit).
+   */
+  private async applyLayer(layer: OciBlobRef, rootfs: string): Promise<void> {
+    try {
+      await extractTar(this.blobFile(layer.digest), {
+        dest: rootfs,
+        whiteouts: true,
+        specialFiles: runFsOps,
+        maxDecompressedBytes: layerExpansionLimit(layer.size),
+      });
+    } catch (err) {
+      const e = err as Error;
+      if (e instanceof TypeError) throw err;
+      throw new StoreError(`layer ${layer.digest}: ${e.message}`, { cause: err });
+    }
+  }
+
+  /** The ID of the tree an image renders to (whether or not it is rendered yet). */
+  treeIdFor(key: string): string {
+    return this.renderPlan(key).id;
+  }
+
   /** The rendered tree of an image, rendering it first when needed. */
   async renderTree(key: string): Promise<TreeInfo> {
-    const layers = this.renderOrder(key);
-    const id = this.treeId(layers);
+    const { id, layers, fill } = this.renderPlan(key);
     const dir = this.paths.tree(id);
     if (existsSync(join(dir, "rendered"))) return { id, rootfs: join(dir, "rootfs"), layers };
 
@@ -206,11 +320,7 @@ export class ImageStore {
     try {
       const rootfs = join(tmp, "rootfs");
       mkdirSync(rootfs, { recursive: true, mode: 0o755 });
-      for (const layer of layers) {
-        await extractTar(this.paths.blob(layer), { dest: rootfs, strip: "rootfs/", specialFiles: runFsOps });
-        this.markUsed(layer);
-      }
-      applyPathWhitelist(rootfs, this.manifest(key).pathWhitelist);
+      await fill(rootfs);
       const hash = await treeHash(rootfs);
       writeFileSync(join(tmp, "image"), key);
       writeFileSync(join(tmp, "hash"), hash);
@@ -279,6 +389,15 @@ export class ImageStore {
       return 0;
     }
   }
+}
+
+/**
+ * The most bytes one layer may expand to: 200 times its compressed size, at least 4 GiB,
+ * at most 64 GiB. Real layers compress a few times (files of zeros more, hence the floor);
+ * a decompression bomb stops here instead of filling the disk.
+ */
+export function layerExpansionLimit(compressedSize: number): number {
+  return Math.min(64 * 2 ** 30, Math.max(4 * 2 ** 30, compressedSize * 200));
 }
 
 /** Keeps only the listed paths (and the directories leading to them), as appc's renderer. */

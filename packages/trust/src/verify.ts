@@ -39,7 +39,6 @@ export function signatureKeyIds(signature: OpenPGP.Signature): string[] {
 
 /** The trusted keys for `name` that could have made `signature`. */
 async function candidates(ks: Keystore, name: string, keyIds: string[]): Promise<Candidate[]> {
-  const pgp = await loadOpenPGP();
   const out: Candidate[] = [];
   for (const file of ks.keysFor(name)) {
     const { key, info } = await readPublicKey(ks.read(file), file.path);
@@ -48,7 +47,8 @@ async function candidates(ks: Keystore, name: string, keyIds: string[]): Promise
     if (info.fingerprint !== file.fingerprint) {
       throw new TrustError("keystore", `keystore: fingerprint mismatch: ${file.path} holds key ${info.fingerprint}`, { path: file.path });
     }
-    const matches = keyIds.some((id) => key.getKeys(pgp.KeyID.fromID(id.toLowerCase())).length > 0);
+    const ids = key.getKeys().map((k) => k.getKeyID().toHex().toUpperCase());
+    const matches = keyIds.some((id) => ids.includes(id));
     if (matches) out.push({ key, signer: { ...info, scope: file.scope, path: file.path } });
   }
   return out;
@@ -90,7 +90,7 @@ export async function verifyFile(ks: Keystore, name: string, file: string, signa
     try {
       await sig.verified;
     } catch (err) {
-      lastError = verificationError(err as Error, candidate.signer);
+      lastError = verificationError(err as Error, candidate);
       continue;
     }
     await checkKeyUsableNow(candidate, sig.keyID, now);
@@ -108,24 +108,35 @@ async function checkKeyUsableNow(c: Candidate, keyID: OpenPGP.KeyID, now: Date):
   try {
     await c.key.getSigningKey(keyID, now);
   } catch (err) {
-    const e = verificationError(err as Error, c.signer);
-    if (e.code === "key-expired") {
-      const exp = await c.key.getExpirationTime().catch(() => null);
-      if (exp instanceof Date) e.details.expiredAt = exp;
-    }
-    throw e;
+    throw verificationError(err as Error, c);
   }
+}
+
+/**
+ * When the key expired, from its self-signatures (openpgp's getExpirationTime wants a
+ * currently valid user ID, which an expired key no longer has).
+ */
+function expiry(key: OpenPGP.PublicKey): Date | undefined {
+  const created = key.keyPacket.created.getTime();
+  let latest: number | undefined;
+  for (const user of key.users) {
+    for (const cert of user.selfCertifications) {
+      const secs = cert.keyExpirationTime;
+      if (cert.keyNeverExpires === false && typeof secs === "number" && secs > 0) latest = Math.max(latest ?? 0, created + secs * 1000);
+    }
+  }
+  return latest === undefined ? undefined : new Date(latest);
 }
 
 function unknownEntity(keyIds: string[]): TrustError {
   return new TrustError("unknown-entity", "openpgp: signature made by unknown entity", { keyIds });
 }
 
-function verificationError(err: Error, signer: Signer): TrustError {
+function verificationError(err: Error, c: Candidate): TrustError {
   const msg = err.message;
-  const details = { fingerprint: signer.fingerprint, path: signer.path };
+  const details = { fingerprint: c.signer.fingerprint, path: c.signer.path };
   if (/revoked/i.test(msg)) return new TrustError("key-revoked", "openpgp: key revoked", details);
-  if (/expired/i.test(msg)) return new TrustError("key-expired", "openpgp: key expired", details);
+  if (/expired/i.test(msg)) return new TrustError("key-expired", "openpgp: key expired", { ...details, expiredAt: expiry(c.key) });
   if (/digest did not match/i.test(msg)) return new TrustError("bad-signature", "openpgp: invalid signature: hash tag doesn't match", details);
   return new TrustError("bad-signature", `openpgp: invalid signature: ${msg}`, details);
 }

@@ -1,9 +1,13 @@
 // Flag tables of the pod commands. Data only: the command table imports these at start-up.
 import type { FlagSpec } from "../flags.js";
 
+/** rkt's stage1 selection flags; at most one may be given (see stage1Selection). */
 export const STAGE1_FLAGS: FlagSpec[] = [
-  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin" },
-  { name: "stage1-path", type: "string", usage: "path to a stage1 plugin package directory" },
+  { name: "stage1-url", type: "string", usage: "URL (http, https or file) of an image or packed plugin to use as stage1" },
+  { name: "stage1-path", type: "string", usage: "absolute or relative path to a stage1 plugin directory, a packed plugin (.tgz) or an image to use as stage1" },
+  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin, or of a stage1 image in the store" },
+  { name: "stage1-hash", type: "string", usage: "hash of an image in the store to use as stage1" },
+  { name: "stage1-from-dir", type: "string", usage: "filename of an image in the stage1 images directory to use as stage1" },
 ];
 
 export const PREPARE_POD_FLAGS: FlagSpec[] = [
@@ -22,6 +26,12 @@ export const RUNTIME_FLAGS: FlagSpec[] = [
   { name: "interactive", type: "bool", default: "false", usage: "run pod interactively: stdin passes through to the app (one app only)" },
   { name: "hostname", type: "string", usage: `pod's hostname (default "rkt-<uuid>")` },
   { name: "net", type: "stringArray", optionalValue: "default", usage: "configure the pod's networking: host, none, default, or CNI network names, each NAME[:K=V;K2=V2]" },
+  { name: "ipc", type: "string", default: "auto", usage: "IPC namespace of the pod: auto, private (its own) or parent (the host's)" },
+  { name: "dns", type: "stringArray", usage: "name servers to write in /etc/resolv.conf; 'host' to use the host's resolv.conf, 'none' to write none" },
+  { name: "dns-search", type: "stringArray", usage: "DNS search domains to write in /etc/resolv.conf" },
+  { name: "dns-opt", type: "stringArray", usage: "DNS options to write in /etc/resolv.conf" },
+  { name: "dns-domain", type: "string", usage: "DNS domain to write in /etc/resolv.conf" },
+  { name: "hosts-entry", type: "stringArray", usage: "entries to add to the pod-wide /etc/hosts (IP=HOSTNAME[,...]); 'host' to use the host's /etc/hosts" },
 ];
 
 export const RUN_POD_FLAGS: FlagSpec[] = [...PREPARE_POD_FLAGS, ...RUNTIME_FLAGS];
@@ -41,6 +51,16 @@ export const APP_FLAGS: FlagSpec[] = [
   { name: "user-annotation", type: "stringArray", usage: "set the app's user annotations (NAME=VALUE)" },
   { name: "user-label", type: "stringArray", usage: "set the app's user labels (NAME=VALUE)" },
   { name: "mount", type: "stringArray", usage: "mount point binding a volume to a path within an app: volume=NAME,target=PATH" },
+  { name: "readonly-rootfs", type: "bool", usage: "mount the app's root filesystem read-only" },
+  { name: "memory", type: "string", usage: "memory limit for the preceding image (example: '--memory=16Mi', '--memory=50M', '--memory=1G')" },
+  { name: "cpu", type: "string", usage: "cpu limit for the preceding image (example: '--cpu=500m')" },
+  { name: "cpu-shares", type: "string", usage: "cpu-shares assigns the specified CPU time share weight (example: '--cpu-shares=2048')" },
+  { name: "oom-score-adj", type: "string", usage: "oom-score-adj isolator override (-1000 to 1000)" },
+  { name: "caps-retain", type: "string", usage: "capability to retain (example: '--caps-retain=CAP_SYS_ADMIN')" },
+  { name: "caps-remove", type: "string", usage: "capability to remove (example: '--caps-remove=CAP_MKNOD')" },
+  { name: "cap-retain", type: "string", hidden: true, usage: "deprecated: use --caps-retain" },
+  { name: "cap-remove", type: "string", hidden: true, usage: "deprecated: use --caps-remove" },
+  { name: "seccomp", type: "string", usage: "seccomp filter override (example: '--seccomp mode=retain,errno=EPERM,chmod,chown')" },
 ];
 
 export const FETCH_FLAGS: FlagSpec[] = [

@@ -1,5 +1,6 @@
-// rkt image export: write the stored, uncompressed ACI; its sha512 is the image ID.
-import { RktError, resolveStoredImage } from "@rkt/stage0";
+// rkt image export: write the stored, uncompressed ACI; its sha512 is the image ID. An OCI
+// image is written as an oci-archive (its manifest, config and layers as stored).
+import { exportOciArchive, RktError, resolveStoredImage } from "@rkt/stage0";
 import { copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
 import type { CommandContext } from "../command.js";
 import { UsageError } from "../flags.js";
@@ -15,10 +16,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   const key = resolveStoredImage(rkt.store, arg);
   const tmp = `${out}.rkt-export-tmp`;
   try {
-    copyFileSync(rkt.store.blobPath(key), tmp);
+    if (rkt.store.get(key).kind === "oci") await exportOciArchive(rkt, key, tmp);
+    else copyFileSync(rkt.store.blobPath(key), tmp);
     renameSync(tmp, out);
   } catch (err) {
     rmSync(tmp, { force: true });
+    if (err instanceof RktError) throw err;
     throw new RktError(`unable to export image ${key} to ${out}: ${(err as Error).message}`);
   }
   rkt.store.markUsed(key);

@@ -9,6 +9,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   collectImageGarbage(rkt, ctx.flags.duration("grace-period"), {
     removedTree: (id) => ctx.out.error(`removed treestore ${JSON.stringify(id)}`),
     removedImage: (key, name) => ctx.out.error(`successfully removed aci for image: ${JSON.stringify(key)} (${name})`),
+    removedBlobs: (digests) => ctx.out.debug(`removed ${digests.length} unused blob(s): ${digests.join(", ")}`),
     error: (m) => {
       errors++;
       ctx.out.error(m);

@@ -13,7 +13,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   for (const arg of ctx.args) {
     try {
       const key = resolveStoredImage(store, arg);
-      const id = store.treeId(store.renderOrder(key));
+      const id = store.treeIdFor(key);
       if (await store.verifyTree(id)) {
         ctx.out.line(`successfully verified checksum for image: ${JSON.stringify(arg)} (${JSON.stringify(key)})`);
         continue;

@@ -85,6 +85,33 @@ const IMAGE_COMMANDS: CommandDef[] = [
   },
 ];
 
+const STAGE1_COMMANDS: CommandDef[] = [
+  {
+    name: "install",
+    summary: "Install a stage1 plugin version from a package directory or a packed .tgz",
+    usage: "rkt stage1 install [--replace] DIR|PACKAGE.tgz",
+    description:
+      "Installs the package into <data dir>/stage1/NAME/VERSION, next to the other installed versions.\n" +
+      "The package.json and protocol range are checked before anything is copied into place.",
+    flags: [{ name: "replace", type: "bool", default: "false", usage: "replace the same name and version if it is already installed" }],
+    load: () => import("./stage1-install.js"),
+  },
+  {
+    name: "list",
+    summary: "List the stage1 plugins: builtins and installed versions",
+    usage: "rkt stage1 list [--no-legend] [--format=json|json-pretty]",
+    flags: [{ name: "no-legend", type: "bool", default: "false", usage: "suppress a legend with the list" }, FORMAT_FLAG],
+    load: () => import("./stage1-list.js"),
+  },
+  {
+    name: "remove",
+    aliases: ["rm"],
+    summary: "Remove installed stage1 plugin versions",
+    usage: "rkt stage1 remove NAME[:VERSION] ...",
+    load: () => import("./stage1-remove.js"),
+  },
+];
+
 export const COMMANDS: CommandDef[] = [
   {
     name: "cat-manifest",
@@ -120,7 +147,7 @@ export const COMMANDS: CommandDef[] = [
     summary: "Fetch image(s) and store them in the local store",
     usage: "rkt fetch [flags] IMAGE [--signature=FILE] [IMAGE ...]",
     description:
-      "Locates and downloads remote images and their dependencies, and stores them in the local store.\nIMAGE is a file path, a file://, http:// or https:// URL of an ACI, or an image ID (sha512-...).",
+      "Locates and downloads remote images and their dependencies, and stores them in the local store.\nIMAGE is a file path, a file://, http:// or https:// URL of an ACI, an image name found by appc discovery (NAME[:VERSION][,LABEL=VALUE...]), or an image ID (sha512-...).\nImages are verified against the keys added with rkt trust (see --insecure-options=image).",
     flags: FETCH_FLAGS,
     stopAtPositional: true,
     load: () => import("./fetch.js"),
@@ -195,6 +222,12 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./run-prepared.js"),
   },
   {
+    name: "stage1",
+    summary: "Install, list and remove stage1 plugins",
+    usage: "rkt stage1 [command]",
+    subcommands: STAGE1_COMMANDS,
+  },
+  {
     name: "status",
     summary: "Check the status of a rkt pod",
     usage: "rkt status [--wait=bool|timeout] [--wait-ready=bool|timeout] --uuid-file=FILE | UUID",
@@ -212,6 +245,24 @@ export const COMMANDS: CommandDef[] = [
     usage: "rkt stop --uuid-file=FILE | UUID ...",
     flags: [{ name: "force", type: "bool", default: "false", usage: "forced stopping" }, UUID_FILE_FLAG],
     load: () => import("./stop.js"),
+  },
+  {
+    name: "trust",
+    summary: "Trust a key for image verification",
+    usage: "rkt trust [--prefix=PREFIX] [--insecure-allow-http] [--skip-fingerprint-review] [--root] [PUBKEY ...]",
+    description:
+      "Adds keys to the local keystore for use in verifying signed images.\n" +
+      "PUBKEY may be either a local file or URL.\n" +
+      "PREFIX scopes the applicability of PUBKEY to image names sharing PREFIX.\n" +
+      "Meta discovery of PUBKEY at PREFIX will be attempted if no PUBKEY is specified.\n" +
+      "To trust a key for all images instead of for specific images, --root can be specified. Path to a key file must be given (no discovery).",
+    flags: [
+      { name: "prefix", type: "string", default: "", usage: "prefix to limit trust to" },
+      { name: "root", type: "bool", default: "false", usage: "add root key from filesystem without a prefix" },
+      { name: "skip-fingerprint-review", type: "bool", default: "false", usage: "accept key without fingerprint confirmation" },
+      { name: "insecure-allow-http", type: "bool", default: "false", usage: "allow HTTP use for key discovery and/or retrieval" },
+    ],
+    load: () => import("./trust.js"),
   },
   {
     name: "version",

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { CommandContext } from "../command.js";
 import { Flags, parseFlags, toBool, UsageError, type FlagSpec } from "../flags.js";
 import { APP_FLAGS, STAGE1_FLAGS } from "./flag-specs.js";
+import { appIsolators } from "./isolator-flags.js";
 
 function keyValue(flag: string, value: string): [string, string] {
   const eq = value.indexOf("=");
@@ -89,7 +90,8 @@ function appRequest(image: string, flags: Flags, args: string[]): AppRequest {
     userAnnotations: keyValues(flags, "user-annotation"),
     userLabels: keyValues(flags, "user-label"),
     mounts: flags.list("mount").map(parseMount),
-    isolators: [],
+    isolators: appIsolators(flags),
+    readonlyRootfs: flags.has("readonly-rootfs") ? flags.bool("readonly-rootfs") : undefined,
   };
 }
 
@@ -122,11 +124,19 @@ export function parsePullPolicy(value: string): PullPolicy {
   return value;
 }
 
+/** rkt's --stage1-* flags: one at most, with rkt's messages (the later flag named first). */
 export function stage1Selection(flags: Flags): Stage1Selection {
-  const given = STAGE1_FLAGS.filter((f) => flags.has(f.name)).map((f) => f.name);
-  if (given.length > 1) throw new UsageError(`flags --${given[0]} and --${given[1]} are mutually exclusive`, false);
-  for (const f of STAGE1_FLAGS) if (flags.list(f.name).length > 1) throw new UsageError(`--${f.name} already used`, false);
-  return { name: flags.has("stage1-name") ? flags.string("stage1-name") : undefined, path: flags.has("stage1-path") ? flags.string("stage1-path") : undefined };
+  const given = flags.names().filter((n) => STAGE1_FLAGS.some((f) => f.name === n));
+  if (given.length > 1) throw new UsageError(`flags --${given[1]} and --${given[0]} are mutually exclusive`, false);
+  if (given[0] && flags.list(given[0]).length > 1) throw new UsageError(`--${given[0]} already used`, false);
+  const value = (name: string): string | undefined => (flags.has(name) ? flags.string(name) : undefined);
+  return {
+    name: value("stage1-name"),
+    path: value("stage1-path"),
+    url: value("stage1-url"),
+    hash: value("stage1-hash"),
+    fromDir: value("stage1-from-dir"),
+  };
 }
 
 function envOptions(flags: Flags): EnvOptions {

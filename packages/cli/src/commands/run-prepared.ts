@@ -3,6 +3,7 @@ import { runPreparedPod } from "@rkt/stage0";
 import type { CommandContext } from "../command.js";
 import { rktContext } from "./context.js";
 import { parseNet } from "./net-flags.js";
+import { parseDns, parseIpc } from "./runtime-flags.js";
 import { podArgs } from "./uuid.js";
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -10,6 +11,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const rkt = rktContext(ctx);
   const pod = rkt.pods.find(id!);
   const net = parseNet(ctx.flags.list("net"));
+  const ipc = parseIpc(ctx.flags.string("ipc"));
+  const dns = parseDns(ctx.flags);
   await runPreparedPod(
     rkt,
     pod,
@@ -17,8 +20,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       interactive: ctx.flags.bool("interactive"),
       hostname: ctx.flags.has("hostname") ? ctx.flags.string("hostname") : undefined,
       net: net ?? [{ name: "default" }],
-      ipc: "auto",
-      dns: { resolv: "default", hosts: "default" },
+      ipc,
+      ...dns,
     },
     net?.map((n) => n.name),
   );

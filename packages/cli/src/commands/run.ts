@@ -4,13 +4,16 @@ import type { CommandContext } from "../command.js";
 import { rktContext } from "./context.js";
 import { parseNet } from "./net-flags.js";
 import { prepareRequest } from "./pod-flags.js";
+import { parseDns, parseIpc } from "./runtime-flags.js";
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { flags } = ctx;
   const net = parseNet(flags.list("net"));
   const interactive = flags.bool("interactive");
   const hostname = flags.has("hostname") ? flags.string("hostname") : undefined;
-  const request = prepareRequest(ctx, { interactive, hostname, explicitNet: net?.map((n) => n.name) });
+  const ipc = parseIpc(flags.string("ipc"));
+  const dns = parseDns(flags);
+  const request = prepareRequest(ctx, { interactive, hostname, explicitNet: net?.map((n) => n.name), ipc });
   if (interactive && request.apps.length > 1) {
     ctx.out.error("interactive option only supports one image");
     return 254;
@@ -21,8 +24,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     interactive,
     hostname,
     net: net ?? [{ name: "default" }],
-    ipc: "auto",
-    dns: { resolv: "default", hosts: "default" },
+    ipc,
+    ...dns,
   });
   rkt.close();
   return 0;

@@ -1,5 +1,6 @@
 // An image's files in a directory: `extract` gives the ACI as stored (no dependencies),
-// `render` the root filesystem its apps see (dependencies and path whitelist applied).
+// `render` the root filesystem its apps see (dependencies and path whitelist applied). For
+// an OCI image both give its layers applied in order.
 import { runFsOps } from "@rkt/isolation";
 import { extractTar } from "@rkt/store";
 import { createRequire } from "node:module";
@@ -22,7 +23,8 @@ export async function extractImage(ctx: RktContext, key: string, dir: string, op
   const dest = opts.rootfsOnly ? dir : join(dir, "rootfs");
   mkdirSync(dest, { recursive: true, mode: 0o755 });
   const store = ctx.store;
-  if (opts.mode === "render") {
+  // An OCI image has no "raw" form apart from its layers: extracting it gives its tree.
+  if (opts.mode === "render" || store.get(key).kind === "oci") {
     const tree = await store.renderTree(key);
     const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
     execFileSync("cp", ["-a", `${tree.rootfs}/.`, dest]);

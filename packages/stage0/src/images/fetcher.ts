@@ -3,13 +3,18 @@
 import { checkRunnableOSArch } from "@rkt/appc";
 import type { ImageManifest } from "@rkt/stage1-api";
 import { ImageNotFoundError, StoreError } from "@rkt/store";
-import { rmSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
-import { download } from "./download.js";
+import { readAciManifest } from "./aci-manifest.js";
+import { NameFetcher } from "./by-name.js";
+import { fetchOciImage } from "./oci-fetch.js";
+import { RemoteAciFetcher } from "./remote.js";
+import { ascPathFor, ascUrlFor } from "./signature.js";
 import { classifyImage, type ImageSource } from "./source.js";
+import { ImageVerifier } from "./verify.js";
 
 export type PullPolicy = "new" | "update" | "never";
 
@@ -55,34 +60,57 @@ export class ImageFetcher {
       case "url":
         return this.fetchUrl(source.url, opts);
       case "name": {
-        const found = store.findByName(source.name, source.labels);
-        if (found) {
-          this.ctx.reporter.debugLog("image", `using image from local store for image name ${source.display}`);
-          return { key: found.key, manifest: store.manifest(found.key) };
+        // rkt's fetchSingleImageByName: the store first (except with --pull-policy=update),
+        // then appc discovery.
+        if (opts.pullPolicy !== "update") {
+          const found = store.findByName(source.name, source.labels);
+          if (found) {
+            this.ctx.reporter.debugLog("image", `using image from local store for image name ${source.display}`);
+            return { key: found.key, manifest: store.manifest(found.key) };
+          }
         }
         if (opts.pullPolicy === "never") {
           throw new RktError(
             `unable to fetch image from image name ${source.display}: either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled`,
           );
         }
-        throw new RktError(
-          `image ${source.display} is not in the store, and fetching images by name (appc discovery) is not supported yet: fetch it from a file or URL first`,
-        );
+        return new NameFetcher(this.ctx, (f, l, latest) => this.importAci(f, l, latest)).fetch({
+          name: source.name,
+          labels: source.labels,
+          signature: opts.signature,
+        });
       }
+      case "docker":
+      case "oci-layout":
+      case "oci-archive":
+      case "docker-archive":
+        return fetchOciImage(this.ctx, source.display, opts); // OCI/Docker images (issue 6)
       default:
-        throw new RktError(`${source.kind} images are not supported yet: ${source.display}`);
+        throw new RktError(`${(source as ImageSource).kind} images are not supported yet: ${(source as ImageSource).display}`);
     }
   }
 
-  private checkSignaturePolicy(label: string, opts: FetchOptions): void {
+  /**
+   * rkt's fileFetcher: a local image is verified against `--signature` or the `.aci.asc`
+   * beside it, before it enters the store.
+   */
+  private async verifyFile(file: string, label: string, opts: FetchOptions): Promise<void> {
     if (this.ctx.insecure.image) {
       this.ctx.reporter.log("image", "warning: image signature verification has been disabled");
       return;
     }
-    const hint = opts.signature ? `(--signature ${opts.signature} was given)` : "";
-    throw new RktError(
-      `${label}: image signature verification is not available in this version of rkt ${hint}; to run unsigned or unverified images, add --insecure-options=image`.replace("  ", " "),
-    );
+    const sigPath = opts.signature ? resolve(opts.signature) : ascPathFor(file);
+    let signature: Buffer;
+    try {
+      signature = readFileSync(sigPath);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? `open ${sigPath}: no such file or directory` : (err as Error).message;
+      throw new RktError(
+        `error opening signature file: ${why} (sign ${label} with gpg --armor --detach-sign, give --signature=FILE, or use --insecure-options=image to skip verification)`,
+      );
+    }
+    const manifest = await readAciManifest(file, label);
+    await new ImageVerifier(this.ctx).verify({ file, label, manifest, signature, signatureLabel: sigPath });
   }
 
   private async importFile(path: string, label: string, opts: FetchOptions): Promise<FetchedImage> {
@@ -94,8 +122,8 @@ export class ImageFetcher {
       throw new RktError(`${label}: no such file`);
     }
     if (!isFile) throw new RktError(`${label}: not a regular file`);
-    this.checkSignaturePolicy(label, opts);
     this.ctx.reporter.debugLog("image", `using image from file ${file}`);
+    await this.verifyFile(file, label, opts);
     return this.importAci(file, label);
   }
 
@@ -103,9 +131,9 @@ export class ImageFetcher {
    * Imports an ACI and renders it (as rkt does on fetch). An image that cannot be rendered
    * (a hostile layer, a missing dependency) is taken out of the store again.
    */
-  private async importAci(file: string, label: string): Promise<FetchedImage> {
+  private async importAci(file: string, label: string, latest = false): Promise<FetchedImage> {
     const store = this.ctx.store;
-    const res = await wrapStoreAsync(() => store.importAci(file, { label }));
+    const res = await wrapStoreAsync(() => store.importAci(file, { label, latest }));
     try {
       await store.renderTree(res.key);
     } catch (err) {
@@ -116,42 +144,29 @@ export class ImageFetcher {
     return { key: res.key, manifest: res.manifest };
   }
 
+  /**
+   * rkt's fetchSingleImageByHTTPURL: the stored copy unless --pull-policy=update, else the
+   * server (which may still say the stored copy is current). A direct http:// URL is
+   * fetched without --insecure-options=http, as rkt 1.30 does; its signature still counts.
+   */
   private async fetchUrl(url: string, opts: FetchOptions): Promise<FetchedImage> {
     if (url.startsWith("file://")) return this.importFile(fileURLToPath(url), url, opts);
-    const store = this.ctx.store;
-    const remote = store.getRemote(url);
-    if (remote && store.has(remote.key)) {
-      const fresh = remote.cacheMaxAge > 0 && Date.now() < remote.downloadTime + remote.cacheMaxAge * 1000;
-      if (opts.pullPolicy !== "update" || fresh) {
-        this.ctx.reporter.debugLog(
-          "image",
-          opts.pullPolicy === "update" ? "image for URL isn't expired, not fetching." : `using image from local store for url ${url}`,
-        );
-        return { key: remote.key, manifest: store.manifest(remote.key) };
-      }
-    } else if (opts.pullPolicy === "never") {
+    const remote = new RemoteAciFetcher(this.ctx, (f, l, latest) => this.importAci(f, l, latest));
+    const cached = remote.cached(url);
+    if (cached && opts.pullPolicy !== "update") {
+      this.ctx.reporter.debugLog("image", `using image from local store for url ${url}`);
+      return { key: cached.key, manifest: this.ctx.store.manifest(cached.key) };
+    }
+    if (opts.pullPolicy === "never") {
       throw new RktError(`unable to fetch image from URL ${url}: either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled`);
     }
-    this.checkSignaturePolicy(url, opts);
     this.ctx.reporter.debugLog("image", `remote fetching from URL ${JSON.stringify(url)}`);
-    const res = await download(url, {
-      tmpDir: store.paths.tmp,
-      label: "Downloading ACI",
-      etag: remote && store.has(remote.key) ? remote.etag : undefined,
-      progress: (t) => this.ctx.reporter.stderr(t),
-      tty: process.stderr.isTTY === true,
+    return remote.fetch({
+      url,
+      signature: opts.signature ? { kind: "file", path: resolve(opts.signature) } : { kind: "url", url: ascUrlFor(url) },
+      allowHttp: true,
+      latest: false,
     });
-    if (!res.file) {
-      store.setRemote({ ...remote!, downloadTime: Date.now(), cacheMaxAge: res.maxAge });
-      return { key: remote!.key, manifest: store.manifest(remote!.key) };
-    }
-    try {
-      const imported = await this.importAci(res.file, url);
-      store.setRemote({ url, key: imported.key, etag: res.etag, cacheMaxAge: res.maxAge, downloadTime: Date.now() });
-      return { key: imported.key, manifest: imported.manifest };
-    } finally {
-      rmSync(res.file, { force: true });
-    }
   }
 }
 

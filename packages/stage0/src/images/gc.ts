@@ -5,6 +5,7 @@ import { podLayout } from "@rkt/stage1-api";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
+import { probeLock } from "../locks.js";
 import { prepareLock } from "../pods/prepare.js";
 
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
@@ -34,6 +35,8 @@ function treesInUse(ctx: RktContext): Set<string> {
 export interface ImageGcReport {
   removedTree(id: string): void;
   removedImage(key: string, name: string): void;
+  /** OCI blobs removed because no image uses them. */
+  removedBlobs?(digests: string[]): void;
   error(message: string): void;
 }
 
@@ -64,6 +67,11 @@ export function collectImageGarbage(ctx: RktContext, gracePeriodMs: number, repo
       store.remove(img.key);
       report.removedImage(img.key, img.name);
     }
+    // OCI blobs no image uses any more (left by an interrupted fetch), then the lock files
+    // of blob downloads nobody holds.
+    const blobs = store.removeOrphanBlobs(LEFTOVER_AGE_MS);
+    if (blobs.length > 0) report.removedBlobs?.(blobs);
+    removeLeftovers(store.paths.blobLocks, (n) => probeLock(join(store.paths.blobLocks, n)) === "unlocked", now);
     removeLeftovers(store.paths.trees, (n) => n.startsWith(".tmp-") || n.startsWith(".rm-"), now);
     removeLeftovers(store.paths.tmp, () => true, now);
   } finally {

@@ -1,5 +1,5 @@
 // rkt enter and rkt stop, through the pod's own stage1.
-import { Capability, Stage1Error } from "@rkt/stage1-api";
+import { Capability, isStage1Error } from "@rkt/stage1-api";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import { launcherClient } from "../locks.js";
@@ -57,7 +57,7 @@ export async function enterPod(ctx: RktContext, pod: Pod, opts: EnterOptions): P
     });
     launcherClient().exec(plan);
   } catch (err) {
-    if (err instanceof Stage1Error) throw new RktError(err.message, { cause: err });
+    if (isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
   }
 }
@@ -74,7 +74,7 @@ export async function stopPod(ctx: RktContext, pod: Pod, force: boolean): Promis
   try {
     await stage1.stop({ pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id)), force, pid: pod.pid() });
   } catch (err) {
-    if (err instanceof Stage1Error) throw new RktError(`error stopping ${JSON.stringify(pod.uuid)}: ${err.message}`, { cause: err });
+    if (isStage1Error(err)) throw new RktError(`error stopping ${JSON.stringify(pod.uuid)}: ${err.message}`, { cause: err });
     throw err;
   }
   return true;

@@ -6,7 +6,6 @@ import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { RktError } from "../errors.js";
-import type { Stage1Package } from "../stage1/package-info.js";
 import type { Pod } from "./pods.js";
 
 export interface PreparedApp {
@@ -16,13 +15,36 @@ export interface PreparedApp {
   treeRootfs: string;
 }
 
-/** The stage1 a pod was prepared with, recorded so enter/stop/gc use exactly that one. */
-export interface Stage1Record {
+/**
+ * The stage1 a pod was prepared with (<pod>/stage1/plugin.json), recorded so enter, stop and
+ * gc use exactly that one. A record without `kind` (written before images were supported)
+ * is a plugin record.
+ */
+export type Stage1Record = Stage1PluginRecord | Stage1ImageRecord;
+
+export interface Stage1PluginRecord {
+  kind: "plugin";
   name: string;
   version: string;
+  /** The protocol range the package declared. */
   protocol: string;
+  /** The package directory. */
   location: string;
   packageName: string;
+  /** Compiled into rkt (builtins.ts) rather than installed or given by path. */
+  builtin?: boolean;
+}
+
+/** An rkt stage1 image, run through the bridge plugin; its rootfs is copied into the pod. */
+export interface Stage1ImageRecord {
+  kind: "image";
+  /** The image's key in the store (sha512-...). */
+  imageKey: string;
+  /** The image's name and version label. */
+  name: string;
+  version?: string;
+  /** coreos.com/rkt/stage1/interface-version (1 when absent). */
+  interfaceVersion: number;
 }
 
 export const STAGE1_RECORD = join("stage1", "plugin.json");
@@ -38,17 +60,10 @@ function overlayDirs(podDir: string, treeId: string, app: string): { upper: stri
   return { upper: join(podDir, "overlay", treeId, "upper", app), work: join(podDir, "overlay", treeId, "work", app) };
 }
 
-export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], stage1: Stage1Package, overlay: boolean): void {
+export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], record: Stage1Record, overlay: boolean): void {
   const dir = pod.dir;
   const stage1Root = join(dir, podLayout.stage1Root);
   for (const sub of ["rkt/status", "rkt/env", "opt/stage2"]) mkdirSync(join(stage1Root, sub), { recursive: true, mode: 0o755 });
-  const record: Stage1Record = {
-    name: stage1.name,
-    version: stage1.version,
-    protocol: stage1.protocol,
-    location: stage1.location,
-    packageName: stage1.packageName,
-  };
   writeAtomic(join(dir, STAGE1_RECORD), JSON.stringify(record, null, 2) + "\n");
 
   for (const app of apps) {
@@ -85,7 +100,8 @@ function copyTree(src: string, dest: string): void {
 
 export function readStage1Record(pod: Pod): Stage1Record | undefined {
   try {
-    return JSON.parse(readFileSync(pod.file(STAGE1_RECORD), "utf8")) as Stage1Record;
+    const rec = JSON.parse(readFileSync(pod.file(STAGE1_RECORD), "utf8")) as Stage1Record | Omit<Stage1PluginRecord, "kind">;
+    return "kind" in rec ? rec : { kind: "plugin", ...rec };
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
 // pod. Everything that can be checked is checked before the pod directory exists, so bad
 // input never leaves a pod behind; a failure after that removes the half-made pod.
 import type { Logger, PodManifest, Volume } from "@rkt/stage1-api";
-import { Stage1Error } from "@rkt/stage1-api";
+import { isStage1Error } from "@rkt/stage1-api";
 import { StoreError } from "@rkt/store";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +13,8 @@ import { ImageFetcher, type PullPolicy } from "../images/fetcher.js";
 import { takeLock, type HeldLock } from "../locks.js";
 import { checkCapabilities, type PodRequirements } from "../stage1/capabilities.js";
 import { loadStage1, type LoadedStage1 } from "../stage1/registry.js";
-import { selectStage1, type Stage1Selection } from "../stage1/select.js";
+import { installStage1Image } from "../stage1/image-stage1.js";
+import { selectStage1, stage1Record, type Stage1Selection } from "../stage1/select.js";
 import { layoutPod, podContext, type PreparedApp } from "./layout.js";
 import { buildPodManifest, type AppRequest, type EnvOptions, type ResolvedAppImage } from "./manifest.js";
 import type { Pod } from "./pods.js";
@@ -29,7 +30,7 @@ export interface PreparePodRequest {
   pullPolicy: PullPolicy;
   stage1: Stage1Selection;
   uuidFileSave?: string;
-  requirements: Omit<PodRequirements, "appCount" | "emptyVolumes">;
+  requirements: Omit<PodRequirements, "appCount" | "emptyVolumes" | "isolators">;
 }
 
 export interface PreparedPod {
@@ -66,7 +67,8 @@ export function prepareLock(ctx: RktContext, exclusive: boolean): HeldLock {
 }
 
 export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promise<PreparedPod> {
-  const pkg = selectStage1(ctx, req.stage1);
+  const selected = await selectStage1(ctx, req.stage1);
+  const pkg = selected.pkg;
   const stage1 = await loadStage1(pkg, { logger: stage1Logger(ctx), dataDir: ctx.dataDir });
   ctx.reporter.debug(`using stage1 ${pkg.name}@${pkg.version} from ${pkg.location}`);
 
@@ -87,10 +89,16 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
   const usesEmptyVolumes =
     manifest.volumes?.some((v) => v.kind === "empty") === true ||
     manifest.apps.some((a) => (a.app?.mountPoints ?? []).some((mp) => !manifest.volumes?.some((v) => v.name === mp.name)));
+  // Isolators set by a command-line flag were asked for explicitly; an image's are implied.
+  const isolators = manifest.apps.flatMap((ra, i) => {
+    const fromFlags = new Set((req.apps[i]?.isolators ?? []).map((iso) => iso.name));
+    return (ra.app?.isolators ?? []).map((iso) => ({ app: ra.name, name: iso.name, explicit: fromFlags.has(iso.name) }));
+  });
   const outcome = checkCapabilities(stage1.definition, {
     ...req.requirements,
     appCount: manifest.apps.length,
     emptyVolumes: usesEmptyVolumes,
+    isolators,
   });
   for (const w of outcome.warnings) ctx.reporter.warn(w);
 
@@ -118,13 +126,14 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
         treeRootfs: tree.rootfs,
       });
     }
-    layoutPod(pod, manifest, prepared, pkg, overlay);
+    if (selected.kind === "image") installStage1Image(pod.dir, selected.image);
+    layoutPod(pod, manifest, prepared, stage1Record(selected), overlay);
     await stage1.stage1.prepare?.({ pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id), manifest) });
     return { pod, lock, stage1, manifest, privateNetwork: outcome.privateNetwork };
   } catch (err) {
     lock?.release();
     rmSync(pod.dir, { recursive: true, force: true });
-    if (err instanceof StoreError || err instanceof Stage1Error) throw new RktError(err.message, { cause: err });
+    if (err instanceof StoreError || isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
   } finally {
     storeLock.release();

@@ -1,11 +1,12 @@
 // Handing a prepared pod to its stage1: the pod moves to run/, the stage1 computes the
 // pod's long-lived process, and rkt's launcher execs it in rkt's place once Node exits.
 import type { NetworkRequest, RuntimeOptions } from "@rkt/stage1-api";
-import { Stage1Error } from "@rkt/stage1-api";
+import { isStage1Error } from "@rkt/stage1-api";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import { launcherClient, takeLock } from "../locks.js";
 import { checkCapabilities } from "../stage1/capabilities.js";
+import { writeDnsFiles, type DnsConfig, type HostsEntry } from "./dns.js";
 import { podContext } from "./layout.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import type { Pod } from "./pods.js";
@@ -17,6 +18,10 @@ export interface RuntimeRequest {
   net: NetworkRequest[];
   ipc: RuntimeOptions["ipc"];
   dns: RuntimeOptions["dns"];
+  /** --dns, --dns-search, --dns-opt, --dns-domain (resolv mode stage0). */
+  dnsConfig?: DnsConfig;
+  /** --hosts-entry (hosts mode stage0). */
+  hostsEntries?: HostsEntry[];
 }
 
 export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: RuntimeRequest): Promise<void> {
@@ -33,15 +38,17 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
     insecure: { capabilities: ctx.insecure.capabilities, paths: ctx.insecure.paths, seccomp: ctx.insecure.seccomp },
     localConfigDir: ctx.configDirs.local,
   };
+  const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
+  writeDnsFiles(context.stage1Root, runtime.dns, runtime.dnsConfig, runtime.hostsEntries);
   let plan;
   try {
     plan = await stage1.stage1.run({
-      pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest),
+      pod: context,
       options,
       lockFd: lock.fd,
     });
   } catch (err) {
-    if (err instanceof Stage1Error) throw new RktError(err.message, { cause: err });
+    if (isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
   }
   ctx.reporter.debug(`handing pod ${pod.uuid} to ${plan.argv.join(" ")}`);
@@ -70,6 +77,7 @@ export async function runPreparedPod(
       hostname: runtime.hostname,
       explicitNet,
       emptyVolumes: false,
+      ipc: runtime.ipc,
     });
     for (const w of outcome.warnings) ctx.reporter.warn(w);
     pod.moveTo("run");

@@ -1,7 +1,14 @@
 // Checking what a pod asks for against what its stage1 declares it can do: an option the
 // user gave explicitly fails early; one that is only implied is dropped with a warning.
-import type { Stage1Definition } from "@rkt/stage1-api";
+import type { IpcMode, Stage1Definition } from "@rkt/stage1-api";
 import { Capability, UnsupportedOptionError } from "@rkt/stage1-api";
+
+/** An isolator of one of the pod's apps; explicit when a command-line flag set it. */
+export interface IsolatorUse {
+  app: string;
+  name: string;
+  explicit: boolean;
+}
 
 export interface PodRequirements {
   appCount: number;
@@ -10,7 +17,21 @@ export interface PodRequirements {
   /** Networks the user asked for explicitly with --net (undefined: the implicit default). */
   explicitNet?: string[];
   emptyVolumes: boolean;
+  /** --ipc, when given. */
+  ipc?: IpcMode;
+  isolators?: IsolatorUse[];
 }
+
+/** The isolators a stage1 must declare a capability for, with the flag that sets each. */
+const GATED_ISOLATORS: Record<string, { capability: Capability; flag: string }> = {
+  "os/linux/seccomp-retain-set": { capability: Capability.Seccomp, flag: "--seccomp" },
+  "os/linux/seccomp-remove-set": { capability: Capability.Seccomp, flag: "--seccomp" },
+  "os/linux/capabilities-retain-set": { capability: Capability.LinuxCapabilities, flag: "--caps-retain" },
+  "os/linux/capabilities-remove-set": { capability: Capability.LinuxCapabilities, flag: "--caps-remove" },
+  "resource/memory": { capability: Capability.MemoryLimit, flag: "--memory" },
+  "resource/cpu": { capability: Capability.CpuLimit, flag: "--cpu" },
+  "os/linux/cpu-shares": { capability: Capability.CpuLimit, flag: "--cpu-shares" },
+};
 
 export interface CapabilityOutcome {
   /** The pod gets its own network namespace. */
@@ -30,11 +51,20 @@ export function checkCapabilities(def: Stage1Definition, req: PodRequirements): 
   if (req.interactive && !has(Capability.Interactive)) fail("--interactive", Capability.Interactive);
   if (req.hostname !== undefined && !has(Capability.Hostname)) fail("--hostname", Capability.Hostname);
   if (req.emptyVolumes && !has(Capability.EmptyVolumes)) fail("kind=empty volumes", Capability.EmptyVolumes);
-  let privateNetwork = has(Capability.PrivateNetwork);
+  if (req.ipc !== undefined && req.ipc !== "auto" && !has(Capability.Ipc)) fail(`--ipc=${req.ipc}`, Capability.Ipc);
+  for (const use of req.isolators ?? []) {
+    const gate = GATED_ISOLATORS[use.name];
+    if (!gate || has(gate.capability)) continue;
+    if (use.explicit) fail(`${gate.flag} (${use.name} for app ${use.app})`, gate.capability);
+    warnings.push(`stage1 ${def.name} does not enforce the ${use.name} isolator of app ${use.app} (it lacks the "${gate.capability}" capability): ignored`);
+  }
+  // Until stage0 sets up CNI networks, a pod without --net gets the host's network; an
+  // explicit --net other than host asks the stage1 for a network namespace of the pod's own.
+  let privateNetwork = false;
   if (req.explicitNet) {
     const wantsPrivate = req.explicitNet.some((n) => n !== "host");
-    if (wantsPrivate && !privateNetwork) fail(`--net=${req.explicitNet.join(",")}`, Capability.PrivateNetwork);
-    if (!wantsPrivate) privateNetwork = false;
+    if (wantsPrivate && !has(Capability.PrivateNetwork)) fail(`--net=${req.explicitNet.join(",")}`, Capability.PrivateNetwork);
+    privateNetwork = wantsPrivate;
   }
   return { privateNetwork, warnings };
 }

@@ -1,11 +1,15 @@
 // Reading and checking a stage1 package's declaration before any of its code loads:
 // package.json `"rkt": {"stage1": {"name", "protocol", "entry"}}`.
 import { PROTOCOL_VERSION, ProtocolMismatchError, Stage1Error } from "@rkt/stage1-api";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
+import validVersion from "semver/functions/valid.js";
 import validRange from "semver/ranges/valid.js";
 import minVersion from "semver/ranges/min-version.js";
+
+/** The names users type in --stage1-name; also a directory name under <data>/stage1. */
+export const STAGE1_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
 
 export interface Stage1Package {
   /** The flavor name (`rkt.stage1.name`). */
@@ -19,33 +23,67 @@ export interface Stage1Package {
   /** The package directory. */
   location: string;
   packageName: string;
+  /** `rkt.stage1.bridge`: runs rkt stage1 images; chosen by image, never by name. */
+  bridge: boolean;
+  /** Runtime dependencies (package.json `dependencies`). */
+  dependencies: string[];
+  /** The ones shipped inside the package (`bundleDependencies` / `bundledDependencies`). */
+  bundled: string[];
 }
+
+type RawPackage = {
+  name?: unknown;
+  version?: unknown;
+  dependencies?: unknown;
+  bundleDependencies?: unknown;
+  bundledDependencies?: unknown;
+  rkt?: { stage1?: { name?: unknown; protocol?: unknown; entry?: unknown; bridge?: unknown } };
+};
 
 export function readStage1Package(dir: string): Stage1Package {
   const location = resolve(dir);
   const file = join(location, "package.json");
-  let pkg: { name?: unknown; version?: unknown; rkt?: { stage1?: { name?: unknown; protocol?: unknown; entry?: unknown } } };
+  let pkg: RawPackage;
   try {
-    pkg = JSON.parse(readFileSync(file, "utf8"));
+    pkg = JSON.parse(readFileSync(file, "utf8")) as RawPackage;
   } catch (err) {
-    throw new Stage1Error(`${file}: cannot read the stage1 package: ${(err as Error).message}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new Stage1Error(`${file}: cannot read the stage1 package: ${e.code === "ENOENT" ? "no such file" : e.message}`);
   }
-  const decl = pkg.rkt?.stage1;
+  const decl = pkg?.rkt?.stage1;
   if (!decl || typeof decl !== "object") throw new Stage1Error(`${file}: not a stage1 package (no "rkt": {"stage1": {...}} section)`);
   for (const field of ["name", "protocol", "entry"] as const) {
     if (typeof decl[field] !== "string" || decl[field] === "") {
       throw new Stage1Error(`${file}: "rkt.stage1.${field}" must be a non-empty string`);
     }
   }
-  if (typeof pkg.version !== "string") throw new Stage1Error(`${file}: "version" must be a string`);
+  const name = decl.name as string;
+  if (!STAGE1_NAME_RE.test(name)) {
+    throw new Stage1Error(`${file}: invalid stage1 name ${JSON.stringify(name)}: use lower-case letters, digits, '.', '_' and '-'`);
+  }
+  if (typeof pkg.version !== "string" || !validVersion(pkg.version)) {
+    throw new Stage1Error(`${file}: "version" must be a semantic version (for example "1.0.0")`);
+  }
+  // The entry must stay inside the package: a plugin is a self-contained directory.
+  const entry = resolve(location, decl.entry as string);
+  if (relative(location, entry).startsWith("..")) throw new Stage1Error(`${file}: "rkt.stage1.entry" points outside the package`);
+  const bundled = pkg.bundleDependencies ?? pkg.bundledDependencies;
   return {
-    name: decl.name as string,
+    name,
     version: pkg.version,
     protocol: decl.protocol as string,
-    entry: join(location, decl.entry as string),
+    entry,
     location,
-    packageName: typeof pkg.name === "string" ? pkg.name : (decl.name as string),
+    packageName: typeof pkg.name === "string" ? pkg.name : name,
+    bridge: decl.bridge === true,
+    dependencies: pkg.dependencies && typeof pkg.dependencies === "object" ? Object.keys(pkg.dependencies) : [],
+    bundled: Array.isArray(bundled) ? bundled.filter((d): d is string => typeof d === "string") : bundled === true ? Object.keys(pkg.dependencies ?? {}) : [],
   };
+}
+
+/** `name@version`, how messages name a stage1 package. */
+export function stage1Label(pkg: { name: string; version: string }): string {
+  return `${pkg.name}@${pkg.version}`;
 }
 
 /**
@@ -53,7 +91,7 @@ export function readStage1Package(dir: string): Stage1Package {
  * on the major) or that does not include the protocol this rkt speaks.
  */
 export function checkProtocol(pkg: Stage1Package, host = PROTOCOL_VERSION): void {
-  const label = `${pkg.name}@${pkg.version}`;
+  const label = stage1Label(pkg);
   if (!validRange(pkg.protocol)) {
     throw new Stage1Error(`stage1 ${label} declares an invalid protocol range ${JSON.stringify(pkg.protocol)}`);
   }
@@ -64,4 +102,10 @@ export function checkProtocol(pkg: Stage1Package, host = PROTOCOL_VERSION): void
     );
   }
   if (!satisfies(host, pkg.protocol)) throw new ProtocolMismatchError(label, pkg.protocol, host);
+}
+
+/** Everything that can be checked without running the stage1's code; throws the first problem. */
+export function checkStage1Package(pkg: Stage1Package): void {
+  checkProtocol(pkg);
+  if (!existsSync(pkg.entry)) throw new Stage1Error(`stage1 ${stage1Label(pkg)}: its entry ${pkg.entry} is missing`);
 }

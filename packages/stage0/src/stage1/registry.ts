@@ -5,15 +5,23 @@ import { PROTOCOL_VERSION, Stage1Error, Tokens } from "@rkt/stage1-api";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import rcompare from "semver/functions/rcompare.js";
+import valid from "semver/functions/valid.js";
 import { RKT_VERSION } from "../version.js";
 import { BUILTIN_STAGE1_PACKAGES } from "./builtins.js";
-import { checkProtocol, readStage1Package, type Stage1Package } from "./package-info.js";
+import { ensureApiLink, installedStage1s, isManagedLocation } from "./installed.js";
+import { checkStage1Package, readStage1Package, stage1Label, type Stage1Package } from "./package-info.js";
 
 export interface Stage1Candidate {
   pkg?: Stage1Package;
+  /** For an installed version whose package.json cannot be read: the directory's name and version. */
+  name?: string;
+  version?: string;
   location: string;
   /** Why the candidate cannot load, when it cannot. */
   error?: string;
+  /** Compiled into rkt (builtins.ts), as opposed to installed with `rkt stage1 install`. */
+  builtin: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -25,11 +33,24 @@ export function builtinStage1s(): Stage1Candidate[] {
     try {
       location = dirname(require.resolve(`${name}/package.json`));
       const pkg = readStage1Package(location);
-      checkProtocol(pkg);
-      return { pkg, location };
+      checkStage1Package(pkg);
+      return { pkg, location, builtin: true };
     } catch (err) {
-      return { location, error: (err as Error).message };
+      return { location, error: (err as Error).message, builtin: true };
     }
+  });
+}
+
+/** Builtins and installed plugins, every version, with their status; by name, newest first. Imports nothing. */
+export function allStage1s(dataDir: string): Stage1Candidate[] {
+  const installed = installedStage1s(dataDir).map(
+    (i): Stage1Candidate => ({ pkg: i.pkg, name: i.name, version: i.version, location: i.location, error: i.error, builtin: false }),
+  );
+  const key = (c: Stage1Candidate): [string, string] => [c.pkg?.name ?? c.name ?? "", c.pkg?.version ?? c.version ?? "0.0.0"];
+  return [...builtinStage1s(), ...installed].sort((a, b) => {
+    const [an, av] = key(a);
+    const [bn, bv] = key(b);
+    return an.localeCompare(bn) || (valid(av) && valid(bv) ? rcompare(av, bv) : bv.localeCompare(av));
   });
 }
 
@@ -41,17 +62,19 @@ export interface LoadedStage1 {
 
 /** Imports a checked stage1 package and resolves its implementation through DI. */
 export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dataDir: string }): Promise<LoadedStage1> {
-  checkProtocol(pkg);
+  checkStage1Package(pkg);
+  if (isManagedLocation(deps.dataDir, pkg.location)) ensureApiLink(pkg.location);
   const { container } = await import("@rkt/stage1-api/di");
+  const label = stage1Label(pkg);
   let mod: { default?: RegisteredStage1Definition };
   try {
     mod = (await import(pathToFileURL(pkg.entry).href)) as { default?: RegisteredStage1Definition };
   } catch (err) {
-    throw new Stage1Error(`stage1 ${pkg.name}@${pkg.version}: cannot load ${pkg.entry}: ${(err as Error).message}`);
+    throw new Stage1Error(`stage1 ${label}: cannot load ${pkg.entry}: ${(err as Error).message}`);
   }
   const def = mod.default;
   if (!def || typeof def.register !== "function") {
-    throw new Stage1Error(`stage1 ${pkg.name}@${pkg.version}: ${pkg.entry} does not export a stage1 made with defineStage1()`);
+    throw new Stage1Error(`stage1 ${label}: ${pkg.entry} does not export a stage1 made with defineStage1()`);
   }
   if (def.name !== pkg.name) {
     throw new Stage1Error(`stage1 ${pkg.location}: package.json names it ${JSON.stringify(pkg.name)} but its code defines ${JSON.stringify(def.name)}`);
@@ -60,10 +83,14 @@ export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dat
   const host: HostInfo = { rktVersion: RKT_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir: deps.dataDir, stage1Location: pkg.location };
   scope.register(Tokens.Logger, { useValue: deps.logger });
   scope.register(Tokens.Host, { useValue: host });
-  def.register(scope);
-  return {
-    pkg,
-    definition: scope.resolve<Stage1Definition>(Tokens.Stage1Definition),
-    stage1: scope.resolve<Stage1>(Tokens.Stage1),
-  };
+  try {
+    def.register(scope);
+    return {
+      pkg,
+      definition: scope.resolve<Stage1Definition>(Tokens.Stage1Definition),
+      stage1: scope.resolve<Stage1>(Tokens.Stage1),
+    };
+  } catch (err) {
+    throw new Stage1Error(`stage1 ${label}: cannot start: ${(err as Error).message}`, { cause: err });
+  }
 }

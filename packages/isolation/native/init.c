@@ -1,0 +1,324 @@
+/* "init": the pod's PID 1 (inside systemd-nspawn, or a VM).
+ *
+ * It reads the pod spec (the apps, in order, each described by a spec file of its own),
+ * makes every app's mounts, then starts the apps: each in a session of its own, chrooted
+ * into its root, with its credentials, capabilities and seccomp filter (app.c). It reaps
+ * every process of the pod (it is PID 1, or a subreaper), records each app's exit code in
+ * its status file, runs the event handlers (pre-start before the app, post-stop after it,
+ * both as root), and ends the pod as rkt did:
+ *
+ *  - when every app has exited, or
+ *  - at the first app that fails (exit code != 0, or a failed pre-start handler), or
+ *  - on SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPWR or SIGRTMIN+3 (rkt stop, systemd-nspawn),
+ *
+ * the apps still running get SIGTERM (their whole process group), then SIGKILL once the stop
+ * timeout has passed; the init exits with the first failing app's code, else 0. Apps ended by
+ * the stop do not count as failures; their status files still record how they ended.
+ *
+ * Pod spec (same encoding as the app specs):
+ *   version 1
+ *   stop-timeout <seconds>      default 10, decimals allowed
+ *   ready-file <path>           a symlink to "ready" made once every app is started
+ *   app <name> <spec file>      repeatable, in start order */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define MAX_POD_FIELDS 8
+
+enum app_state { A_PENDING, A_PRESTART, A_RUNNING, A_POSTSTOP, A_DONE };
+
+struct app {
+  char *name;
+  struct spec s;
+  const struct seccomp_prog *filter;
+  enum app_state state;
+  pid_t pid; /* the process of the current state (handler or app) */
+};
+
+struct pod {
+  const char *path;
+  long long stop_timeout_ms;
+  char *ready_file;
+  struct app *apps;
+  size_t napps;
+};
+
+static sigset_t orig_mask;
+static pid_t self;
+static mode_t orig_umask;
+
+static void pod_load(const char *path, struct pod *p) {
+  memset(p, 0, sizeof *p);
+  p->path = path;
+  p->stop_timeout_ms = 10000;
+  size_t len;
+  char *text = read_file(path, 1u << 20, &len);
+  if (!text)
+    fail_errno("rkt-isolation: cannot read the pod spec %s", path);
+  int line = 0, version = 0;
+  char *f[MAX_POD_FIELDS];
+  for (char *next = text; next;) {
+    char *l = next;
+    char *nl = strchr(l, '\n');
+    next = nl ? nl + 1 : NULL;
+    if (nl)
+      *nl = 0;
+    line++;
+    if (!*l || *l == '#')
+      continue;
+    int n = split_fields(l, " ", f, MAX_POD_FIELDS);
+    for (int i = 0; i < n; i++)
+      if (pct_decode(f[i]) != 0)
+        fail("rkt-isolation: %s:%d: invalid percent-encoding", path, line);
+    if (n == 2 && !strcmp(f[0], "version")) {
+      if (strcmp(f[1], "1"))
+        fail("rkt-isolation: %s:%d: unsupported spec version \"%s\"", path, line, f[1]);
+      version = 1;
+    } else if (n == 2 && !strcmp(f[0], "stop-timeout")) {
+      char *end;
+      errno = 0;
+      double v = strtod(f[1], &end);
+      if (errno || *end || !*f[1] || v < 0 || v > 86400)
+        fail("rkt-isolation: %s:%d: stop-timeout: \"%s\" is not a number of seconds", path, line,
+             f[1]);
+      p->stop_timeout_ms = (long long)(v * 1000);
+    } else if (n == 2 && !strcmp(f[0], "ready-file")) {
+      p->ready_file = f[1];
+    } else if (n == 3 && !strcmp(f[0], "app")) {
+      if (!*f[1] || f[2][0] != '/')
+        fail("rkt-isolation: %s:%d: app takes a name and an absolute spec path", path, line);
+      for (size_t i = 0; i < p->napps; i++)
+        if (!strcmp(p->apps[i].name, f[1]))
+          fail("rkt-isolation: %s:%d: app %s is given twice", path, line, f[1]);
+      p->apps = xrealloc(p->apps, (p->napps + 1) * sizeof *p->apps);
+      struct app *a = &p->apps[p->napps++];
+      memset(a, 0, sizeof *a);
+      a->name = f[1];
+      a->s.path = f[2]; /* loaded later */
+    } else {
+      fail("rkt-isolation: %s:%d: unknown directive or wrong number of fields: %s", path, line,
+           f[0]);
+    }
+  }
+  if (!version)
+    fail("rkt-isolation: %s: missing \"version 1\" directive", path);
+  if (p->napps == 0)
+    fail("rkt-isolation: %s: a pod needs at least one app", path);
+}
+
+static int same_seccomp(const struct seccomp_spec *a, const struct seccomp_spec *b) {
+  if (a->retain != b->retain || a->err != b->err || a->nnames != b->nnames)
+    return 0;
+  for (size_t i = 0; i < a->nnames; i++)
+    if (strcmp(a->names[i], b->names[i]))
+      return 0;
+  return 1;
+}
+
+/* Loads every app spec and compiles each distinct seccomp filter once. */
+static void apps_load(struct pod *p) {
+  for (size_t i = 0; i < p->napps; i++) {
+    struct app *a = &p->apps[i];
+    spec_load(a->s.path, SPEC_APP, &a->s);
+    if (!a->s.seccomp)
+      continue;
+    for (size_t j = 0; j < i && !a->filter; j++)
+      if (p->apps[j].s.seccomp && same_seccomp(p->apps[j].s.seccomp, a->s.seccomp))
+        a->filter = p->apps[j].filter;
+    if (!a->filter)
+      a->filter = seccomp_compile(a->s.seccomp);
+  }
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Forks the app's process, or one of its event handlers. */
+static pid_t spawn(struct app *a, char **handler) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "stage1: starting %s: fork: %s\n", a->name, strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+    struct app_exec x = {
+        .s = &a->s, .filter = a->filter, .umask = orig_umask, .handler = handler, .new_session = 1};
+    app_exec(&x, self);
+  }
+  return pid;
+}
+
+static void record_status(struct app *a, int code) {
+  if (a->s.status_file && write_number(a->s.status_file, code) != 0)
+    fprintf(stderr, "stage1: writing %s: %s\n", a->s.status_file, strerror(errno));
+}
+
+/* After the app (or its failed pre-start handler) ended: post-stop, or done. */
+static void after_app(struct app *a) {
+  a->pid = 0;
+  a->state = A_DONE;
+  if (a->s.post_stop) {
+    pid_t pid = spawn(a, a->s.post_stop);
+    if (pid > 0) {
+      a->pid = pid;
+      a->state = A_POSTSTOP;
+    }
+  }
+}
+
+/* Starts the app, or its pre-start handler first. Returns the failure code, or 0. */
+static int start(struct app *a) {
+  char **h = a->state == A_PENDING ? a->s.pre_start : NULL;
+  pid_t pid = spawn(a, h);
+  if (pid < 0) {
+    record_status(a, EXIT_RKT);
+    after_app(a);
+    return EXIT_RKT;
+  }
+  a->pid = pid;
+  a->state = h ? A_PRESTART : A_RUNNING;
+  return 0;
+}
+
+static void signal_app(const struct app *a, int sig) {
+  if (a->pid <= 0)
+    return;
+  kill(-a->pid, sig); /* the app's process group: it is a session leader */
+  kill(a->pid, sig);  /* in case it left its group */
+}
+
+int cmd_init(const char *spec_path) {
+  struct pod p;
+  pod_load(spec_path, &p);
+  orig_umask = umask(0);
+  self = getpid();
+  if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    fail_errno("stage1: becoming a subreaper");
+
+  sigset_t set;
+  sigemptyset(&set);
+  int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPWR, SIGRTMIN + 3, SIGRTMIN + 4};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&set, sigs[i]);
+  sigprocmask(SIG_BLOCK, &set, &orig_mask);
+
+  /* As PID 1 of a container: our mounts stay ours (the host's still propagate in). */
+  if (self == 1 && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
+    fail_errno("stage1: making / a recursive slave mount");
+
+  apps_load(&p);
+  for (size_t i = 0; i < p.napps; i++) {
+    struct app *a = &p.apps[i];
+    for (size_t k = 0; k < a->s.nops; k++)
+      mounts_apply(a->s.root, &a->s.ops[k]);
+    if (a->s.readonly_root)
+      mounts_readonly_root(a->s.root);
+  }
+
+  int exit_code = 0, stopping = 0;
+  long long deadline = -1;
+  for (size_t i = 0; i < p.napps && !stopping; i++) {
+    int r = start(&p.apps[i]);
+    if (r && !exit_code) {
+      exit_code = r;
+      stopping = 1;
+    }
+  }
+  if (p.ready_file && !stopping) {
+    unlink(p.ready_file);
+    if (symlink("ready", p.ready_file) != 0)
+      fprintf(stderr, "stage1: writing %s: %s\n", p.ready_file, strerror(errno));
+  }
+
+  for (;;) {
+    /* Reap everything: apps, handlers and orphans of the pod. */
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      struct app *a = NULL;
+      for (size_t i = 0; i < p.napps && !a; i++)
+        if (p.apps[i].pid == pid && p.apps[i].state != A_DONE)
+          a = &p.apps[i];
+      if (!a)
+        continue; /* an orphan */
+      switch (a->state) {
+      case A_PRESTART:
+        if (code == 0 && !stopping) {
+          if (start(a) && !exit_code) {
+            exit_code = EXIT_RKT;
+            stopping = 1;
+          }
+          break;
+        }
+        if (code != 0) { /* the app fails with its handler's code */
+          record_status(a, code);
+          if (!stopping) {
+            exit_code = code;
+            stopping = 1;
+          }
+        }
+        after_app(a);
+        break;
+      case A_RUNNING:
+        record_status(a, code);
+        if (code != 0 && !stopping) {
+          exit_code = code;
+          stopping = 1;
+        }
+        after_app(a);
+        break;
+      default: /* A_POSTSTOP: its code does not matter */
+        a->pid = 0;
+        a->state = A_DONE;
+        break;
+      }
+    }
+    size_t alive = 0;
+    for (size_t i = 0; i < p.napps; i++)
+      alive += p.apps[i].state != A_DONE;
+    if (alive == 0)
+      break;
+
+    if (stopping && deadline < 0) {
+      deadline = now_ms() + p.stop_timeout_ms;
+      for (size_t i = p.napps; i-- > 0;)
+        if (p.apps[i].state == A_RUNNING || p.apps[i].state == A_PRESTART)
+          signal_app(&p.apps[i], SIGTERM);
+    }
+    struct timespec ts, *tsp = NULL;
+    if (deadline >= 0) {
+      long long left = deadline - now_ms();
+      if (left <= 0) {
+        for (size_t i = 0; i < p.napps; i++)
+          signal_app(&p.apps[i], SIGKILL);
+        left = 1000; /* they die at once; look again shortly */
+        deadline = now_ms() + left;
+      }
+      ts.tv_sec = left / 1000;
+      ts.tv_nsec = (left % 1000) * 1000000;
+      tsp = &ts;
+    }
+    siginfo_t si;
+    int sig = sigtimedwait(&set, &si, tsp);
+    if (sig > 0 && sig != SIGCHLD && !stopping)
+      stopping = 1; /* a stop request: the apps it ends are not failures */
+  }
+  return exit_code;
+}
