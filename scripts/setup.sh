@@ -11,6 +11,8 @@ fi
 
 PACKAGES=(
   gcc libc6-dev make            # the static isolation helper
+  libseccomp-dev                # seccomp filters, linked statically into the helper (libseccomp.a)
+  systemd-container             # systemd-nspawn: the nspawn stage1, the default flavor
   busybox-static                # root filesystems of the demo and test images
   xz-utils bzip2 gzip tar       # compressed ACIs
   util-linux iproute2 procps    # mount, nsenter, ps in tests

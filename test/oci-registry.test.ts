@@ -73,8 +73,8 @@ describe("docker:// images from a registry", () => {
       "--os", "linux",
     ]);
     appDigest = manifestDigest(umociLayout, "app");
-    push(umociLayout, "app", `${reg.host}/app:1.0`, { format: "oci" });
-    push(umociLayout, "app", `${reg.host}/app-docker:1.0`, { format: "v2s2" });
+    await push(umociLayout, "app", `${reg.host}/app:1.0`, { format: "oci" });
+    await push(umociLayout, "app", `${reg.host}/app-docker:1.0`, { format: "v2s2" });
 
     // 2. By hand: opaque directory, hard link, absolute symlink, modes, owners, FIFO, device.
     const layout = new Layout(sb.path("hand"));
@@ -103,7 +103,7 @@ describe("docker:// images from a registry", () => {
     ]);
     specialDigest = layout.image({ layers: [base, top], config: { Cmd: ["/bin/true"] } }).digest;
     layout.tag("special", { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: specialDigest, size: statSync(layout.blobPath(specialDigest)).size });
-    push(layout.dir, "special", `${reg.host}/special:latest`, { format: "oci" });
+    await push(layout.dir, "special", `${reg.host}/special:latest`, { format: "oci" });
   });
 
   afterAll(async () => {
@@ -318,8 +318,8 @@ describe("manifest lists and image indexes", () => {
       { ...m1, platform: { architecture: "amd64", os: "linux" } },
     ]);
     layout.tag("multi", index);
-    push(layout.dir, "multi", `${reg.host}/multi:oci`, { all: true });
-    push(layout.dir, "multi", `${reg.host}/multi:docker`, { all: true, format: "v2s2" });
+    await push(layout.dir, "multi", `${reg.host}/multi:oci`, { all: true });
+    await push(layout.dir, "multi", `${reg.host}/multi:docker`, { all: true, format: "v2s2" });
   });
 
   afterAll(async () => {
@@ -369,7 +369,7 @@ describe("concurrent fetches of one image", () => {
     }
     const m = layout.image({ layers, config: { Cmd: ["/bin/true"] } });
     layout.tag("big", m);
-    push(layout.dir, "big", `${reg.host}/big:1`);
+    await push(layout.dir, "big", `${reg.host}/big:1`);
   });
 
   afterAll(async () => {

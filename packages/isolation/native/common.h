@@ -111,8 +111,9 @@ enum spec_mode {
 struct seccomp_spec {
   int retain;     /* 1: only the names are allowed; 0: the names are denied */
   int err;        /* errno returned for a denied call; 0: the process is killed (SIGSYS) */
-  char **names;
+  char **names;   /* inline names ("seccomp"), or */
   size_t nnames;
+  char *file;     /* a file of names separated by white space ("seccomp-file") */
 };
 
 struct spec {
@@ -205,6 +206,12 @@ int cmd_pod(const char *spec_path);
 
 /* init.c */
 int cmd_init(const char *spec_path);
+
+/* vm.c, vmguest.c, vmenter.c: the kvm flavor (see vm.h) */
+int cmd_vm_dispatch(int argc, char **argv); /* argv[0]: vm, vm-guest or vm-enter */
+int cmd_vm(const char *spec_path);
+int cmd_vm_guest(int argc, char **argv);
+int cmd_vm_enter(const char *spec_path, int remove_spec);
 
 /* launcher.c */
 int cmd_launch(int argc, char **argv);

@@ -22,6 +22,7 @@
  *   app <name> <spec file>      repeatable, in start order */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,8 @@ static void pod_load(const char *path, struct pod *p) {
 
 static int same_seccomp(const struct seccomp_spec *a, const struct seccomp_spec *b) {
   if (a->retain != b->retain || a->err != b->err || a->nnames != b->nnames)
+    return 0;
+  if ((a->file == NULL) != (b->file == NULL) || (a->file && strcmp(a->file, b->file)))
     return 0;
   for (size_t i = 0; i < a->nnames; i++)
     if (strcmp(a->names[i], b->names[i]))
@@ -240,6 +243,8 @@ int cmd_init(const char *spec_path) {
       stopping = 1;
     }
   }
+  /* The pod may run for long: give back what parsing and compiling used. */
+  malloc_trim(0);
   if (p.ready_file && !stopping) {
     unlink(p.ready_file);
     if (symlink("ready", p.ready_file) != 0)

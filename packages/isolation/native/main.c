@@ -11,6 +11,10 @@ static void usage(FILE *f) {
         "                                        run a command inside a running pod\n"
         "       rkt-isolation pod SPEC-FILE      set up a pod's host side, then exec its runtime\n"
         "       rkt-isolation init POD-SPEC-FILE run a pod's apps as its PID 1\n"
+        "       rkt-isolation vm VM-SPEC-FILE    run a kvm pod: QEMU and its channels\n"
+        "       rkt-isolation vm-enter [--remove-spec] SPEC-FILE\n"
+        "                                        run a command in a kvm pod's app\n"
+        "       rkt-isolation vm-guest           (the init of a kvm pod's VM)\n"
         "       rkt-isolation fsops              file operations read from stdin\n"
         "       rkt-isolation version\n",
         f);
@@ -44,6 +48,8 @@ int main(int argc, char **argv) {
     }
     return !strcmp(cmd, "pod") ? cmd_pod(argv[2]) : cmd_init(argv[2]);
   }
+  if (!strncmp(cmd, "vm", 2))
+    return cmd_vm_dispatch(argc - 1, argv + 1);
   if (!strcmp(cmd, "fsops")) {
     if (argc != 2) {
       fputs("rkt-isolation: fsops takes no arguments\n", stderr);

@@ -361,21 +361,28 @@ void spec_load(const char *path, enum spec_mode mode, struct spec *s) {
       need_args(&c, d, na, 0, 0);
       only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
       s->no_new_privs = 1;
-    } else if (!strcmp(d, "seccomp")) {
-      need_args(&c, d, na, 2, INT_MAX);
+    } else if (!strcmp(d, "seccomp") || !strcmp(d, "seccomp-file")) {
+      int from_file = !strcmp(d, "seccomp-file");
+      need_args(&c, d, na, from_file ? 3 : 2, from_file ? 3 : INT_MAX);
       only_in(&c, s, d, M(SPEC_RUN) | M(SPEC_APP));
-      once(&c, d, s->seccomp != NULL);
+      if (s->seccomp)
+        spec_fail(&c, "duplicate seccomp directive");
       struct seccomp_spec *sc = xmalloc(sizeof *sc);
+      memset(sc, 0, sizeof *sc);
       if (strcmp(a[0], "retain") && strcmp(a[0], "remove"))
         spec_fail(&c, "seccomp: mode must be retain or remove, not \"%s\"", a[0]);
       sc->retain = !strcmp(a[0], "retain");
       sc->err = 0;
       if (strcmp(a[1], "kill") && (sc->err = errno_from_name(a[1])) <= 0)
         spec_fail(&c, "seccomp: unknown errno \"%s\" (an errno name such as EPERM, or kill)", a[1]);
-      sc->nnames = (size_t)(na - 2);
-      sc->names = xmalloc((sc->nnames + 1) * sizeof(char *)); /* f is reused for every line */
-      memcpy(sc->names, a + 2, sc->nnames * sizeof(char *));
-      sc->names[sc->nnames] = NULL;
+      if (from_file) {
+        sc->file = need_abs(&c, d, a[2]);
+      } else {
+        sc->nnames = (size_t)(na - 2);
+        sc->names = xmalloc((sc->nnames + 1) * sizeof(char *)); /* f is reused for every line */
+        memcpy(sc->names, a + 2, sc->nnames * sizeof(char *));
+        sc->names[sc->nnames] = NULL;
+      }
       s->seccomp = sc;
     } else if (!strcmp(d, "cgroup")) {
       need_args(&c, d, na, 1, 1);

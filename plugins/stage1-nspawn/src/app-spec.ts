@@ -33,11 +33,13 @@ export const READONLY_PATHS: readonly string[] = ["/proc/sysrq-trigger"];
 export interface AppSpecInput {
   app: ResolvedApp;
   isolation: AppIsolation;
+  /** The file (in the pod) listing the app's seccomp syscalls, when it has a filter. */
+  seccompFile?: string;
   /** Cgroup directories (in the pod) the app joins. */
   cgroups: string[];
   /** --interactive: stdin (and the terminal) pass through. */
   interactive: boolean;
-  /** --insecure-options=paths: no masked or read-only paths, /sys bound with its submounts. */
+  /** --insecure-options=paths: no masked or read-only paths. */
   insecurePaths: boolean;
 }
 
@@ -56,8 +58,9 @@ export function appSpec(input: AppSpecInput): SpecBuilder {
   // The container's API filesystems, as systemd-nspawn set them up.
   spec.directive("bind", "/dev", "/dev", "rec");
   spec.directive("bind", "/proc", "/proc", "rec");
-  // As rkt: an app with its own mounts on /sys does not get the pod's.
-  if (!mountsAtOrBelow(app, "/sys")) spec.directive("bind", "/sys", "/sys", input.insecurePaths ? "rec" : "norec");
+  // As rkt: an app with its own mounts on /sys does not get the pod's. Recursively: with a
+  // network namespace of its own, nspawn's /sys is a tmpfs with sysfs's directories bound in.
+  if (!mountsAtOrBelow(app, "/sys")) spec.directive("bind", "/sys", "/sys", "rec");
   if (!input.insecurePaths) {
     for (const p of MASKED_PATHS) {
       if (p.startsWith("/sys/") && mountsAtOrBelow(app, "/sys")) continue;
@@ -72,7 +75,10 @@ export function appSpec(input: AppSpecInput): SpecBuilder {
   if (iso.oomScoreAdj !== undefined) spec.directive("oom-score-adj", iso.oomScoreAdj);
   if (iso.capabilities !== "all") spec.directive("caps", iso.capabilities.length > 0 ? iso.capabilities.join(",") : "-");
   if (iso.noNewPrivileges) spec.directive("no-new-privs");
-  if (iso.seccomp) spec.directive("seccomp", iso.seccomp.mode, iso.seccomp.errno ?? "kill", ...iso.seccomp.syscalls);
+  if (iso.seccomp) {
+    if (!input.seccompFile) throw new Error(`app ${app.name}: internal: no seccomp file for its filter`);
+    spec.directive("seccomp-file", iso.seccomp.mode, iso.seccomp.errno ?? "kill", input.seccompFile);
+  }
 
   spec.directive("uid", app.uid);
   spec.directive("gid", app.gid);

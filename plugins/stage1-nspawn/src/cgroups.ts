@@ -97,6 +97,12 @@ export interface CgroupPlan {
   binds: { source: string; inPod: string }[];
   /** For each app, the cgroup directories (in the pod) its process joins. */
   apps: Map<string, string[]>;
+  /**
+   * Whether apps are placed in cgroups of the unified hierarchy. Moving a process between
+   * cgroup2 cgroups needs both inside the mover's cgroup namespace, so the pod then shares
+   * the host's cgroup namespace (nspawn's SYSTEMD_NSPAWN_USE_CGNS=0, as rkt did).
+   */
+  unifiedApps: boolean;
   warnings: string[];
 }
 
@@ -142,12 +148,39 @@ function limitsOf(iso: AppIsolation): Limit[] {
   return out;
 }
 
-export function planCgroups(uuid: string, hierarchies: Hierarchy[], apps: { name: string; isolation: AppIsolation }[]): CgroupPlan {
-  const plan: CgroupPlan = { join: [], mkdirs: [], writes: [], binds: [], apps: new Map(), warnings: [] };
+/**
+ * The devices a pod may create and open, as systemd's DevicePolicy=closed that rkt's apps
+ * ran with: the nodes systemd-nspawn makes in the pod's /dev (null, zero, full, random,
+ * urandom, tty, console, ptmx, net/tun) and the terminals of its devpts. No disks: an app
+ * with CAP_MKNOD cannot make a node of a host disk and read it.
+ */
+export const POD_DEVICES: readonly string[] = [
+  "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+];
+
+export interface CgroupOptions {
+  /** The devices cgroup (v1) limits the pod to POD_DEVICES; off with --insecure-options=paths, as in rkt. */
+  devicePolicy: boolean;
+}
+
+export function planCgroups(
+  uuid: string,
+  hierarchies: Hierarchy[],
+  apps: { name: string; isolation: AppIsolation }[],
+  opts: CgroupOptions = { devicePolicy: true },
+): CgroupPlan {
+  const plan: CgroupPlan = { join: [], mkdirs: [], writes: [], binds: [], apps: new Map(), unifiedApps: false, warnings: [] };
   const joined = joinable(hierarchies);
   for (const h of joined) {
     plan.mkdirs.push(podProcessCgroup(h, uuid));
     plan.join.push(podProcessCgroup(h, uuid));
+    // Before any process joins: a cgroup with processes or children cannot switch to deny-all.
+    if (opts.devicePolicy && h.version === 1 && h.controllers.includes("devices")) {
+      const dir = podCgroup(h, uuid);
+      plan.writes.push({ path: join(dir, "devices.deny"), value: "a" });
+      for (const d of POD_DEVICES) plan.writes.push({ path: join(dir, "devices.allow"), value: d });
+    }
   }
   const v2 = joined.find((h) => h.version === 2);
   const v2Enabled = new Set<string>();
@@ -172,7 +205,7 @@ export function planCgroups(uuid: string, hierarchies: Hierarchy[], apps: { name
       const dir = join(appsDir, app.name);
       plan.mkdirs.push(dir);
       for (const f of files) plan.writes.push({ path: join(dir, f.file), value: f.value });
-      const inPod = `${IN_POD.cgroups}/${basename(h.mount)}`;
+      const inPod = `${IN_POD.cgroups}/${h.version === 2 ? "unified" : basename(h.mount)}`;
       if (!bound.has(h)) {
         bound.add(h);
         plan.binds.push({ source: appsDir, inPod });
@@ -182,6 +215,7 @@ export function planCgroups(uuid: string, hierarchies: Hierarchy[], apps: { name
     if (dirs.length > 0) plan.apps.set(app.name, dirs);
   }
   if (v2 && v2Enabled.size > 0) {
+    plan.unifiedApps = true;
     // Controllers must be enabled on every level above the apps' cgroups, top down; this
     // goes before the limits are written (the limit files appear once it is enabled).
     const enable = [...v2Enabled].map((c) => `+${c}`).join(" ");

@@ -1,7 +1,7 @@
 // The stage1 root of an nspawn pod (<pod>/stage1/rootfs): a small directory tree that
 // systemd-nspawn boots with the isolation helper as /init. Paths here are as the container
 // sees them; `host()` turns them into host paths.
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const IN_POD = {
@@ -16,6 +16,8 @@ export const IN_POD = {
   /** Empty nodes (mode 0000) bound over rkt's masked paths. */
   inaccessibleDir: "/rkt/inaccessible/dir",
   inaccessibleFile: "/rkt/inaccessible/file",
+  /** Where seccomp syscall lists go (seccomp-<digest>.list): one per distinct list, shared. */
+  seccomp: "/rkt/apps",
   /** Per-hierarchy mount points of the apps' cgroups (rkt/cgroup/<hierarchy>). */
   cgroups: "/rkt/cgroup",
   /** rkt's default /etc/hosts entries. */
@@ -50,20 +52,16 @@ export const HOSTS_FALLBACK =
   "ff02::3 ip6-allhosts\n";
 
 /**
- * Lays out what the stage1 root needs before nspawn can boot it: nspawn insists on /usr,
- * mounts its API filesystems over proc, sys, dev, run and tmp, and the init finds its spec
- * files and the inaccessible nodes under /rkt.
+ * Lays out what the stage1 root needs before nspawn can boot it: nspawn insists on /usr
+ * (it makes the mount points of its API filesystems itself), the init finds its spec files
+ * under /rkt and the inaccessible nodes it masks paths with. stage0 made rkt/status,
+ * rkt/env and opt/stage2. Few directories: this is on every pod's start path.
  */
 export function layoutStage1Root(stage1Root: string): void {
-  for (const d of ["usr", "etc", "proc", "sys", "dev", "run", "tmp", "rkt/apps", "rkt/status", "rkt/env", "rkt/inaccessible", "opt/stage2"]) {
-    mkdirSync(join(stage1Root, d), { recursive: true, mode: 0o755 });
-  }
+  for (const d of ["usr", "etc", "rkt/apps", "rkt/inaccessible"]) mkdirSync(join(stage1Root, d), { recursive: true, mode: 0o755 });
   closeSync(openSync(host(stage1Root, IN_POD.init), "a", 0o755));
   writeFileSync(host(stage1Root, IN_POD.hostsFallback), HOSTS_FALLBACK);
-  const dir = host(stage1Root, IN_POD.inaccessibleDir);
-  const file = host(stage1Root, IN_POD.inaccessibleFile);
-  mkdirSync(dir, { recursive: true });
-  closeSync(openSync(file, "a"));
-  chmodSync(dir, 0);
-  chmodSync(file, 0);
+  // Mode 0000 from the start: mkdir and open apply the umask, which only removes bits.
+  mkdirSync(host(stage1Root, IN_POD.inaccessibleDir), { mode: 0 });
+  closeSync(openSync(host(stage1Root, IN_POD.inaccessibleFile), "a", 0));
 }

@@ -95,8 +95,11 @@ export function checkProtocol(pkg: Stage1Package, host = PROTOCOL_VERSION): void
   if (!validRange(pkg.protocol)) {
     throw new Stage1Error(`stage1 ${label} declares an invalid protocol range ${JSON.stringify(pkg.protocol)}`);
   }
+  // Too loose: no upper bound on the major (`*`, `>=1.0.0`, `^1.0.0 || >=3`): it would accept
+  // protocols that do not exist yet; or major 0, which has no compatibility promise. A bounded
+  // range over several majors (`^1.0.0 || ^2.0.0`) is a plugin speaking both, and is fine.
   const min = minVersion(pkg.protocol);
-  if (!min || satisfies(`${min.major + 1}.0.0`, pkg.protocol) || min.major === 0) {
+  if (!min || min.major === 0 || satisfies(`${Number.MAX_SAFE_INTEGER}.0.0`, pkg.protocol)) {
     throw new Stage1Error(
       `stage1 ${label} declares the protocol range ${JSON.stringify(pkg.protocol)}, which is too loose: name a major version (for example "^1.0.0")`,
     );

@@ -171,7 +171,7 @@ function notFound(ctx: RktContext, name: string, version?: string): RktError {
     .map((c) => `${c.pkg!.name}:${c.pkg!.version}`);
   const what = version !== undefined ? `${name}:${version}` : name;
   return new RktError(
-    `no stage1 named ${JSON.stringify(what)}: no such plugin is installed (installed: ${installed.join(", ") || "none"}) and no such stage1 image is in the store`,
+    `no stage1 named ${JSON.stringify(what)} is installed (installed: ${installed.join(", ") || "none"}), and no stage1 image of that name is in the store`,
   );
 }
 

@@ -1,0 +1,189 @@
+/* "vm-enter": rkt enter for a kvm pod. Connects to the pod supervisor's control socket
+ * (rkt-isolation vm), asks the guest to run a command in an app (VF_OPEN), relays stdin,
+ * stdout and stderr (a terminal when both stdin and stdout are one: raw here, a
+ * pseudo-terminal in the guest), the terminal's size and the signals sent to it, and exits
+ * with the command's exit code.
+ *
+ * Spec (the spec encoding):
+ *   version 1
+ *   control-socket <path>
+ *   app <name>
+ *   env <K=V>               repeatable: the command's exact environment
+ *   exec <argv0> [<arg>...] the command, searched in the app's PATH (from env) */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "vm.h"
+
+#define MAX_ARGS 4096
+
+int cmd_vm_enter(const char *spec_path, int remove_spec) {
+  size_t len;
+  char *text = read_file(spec_path, 16u << 20, &len);
+  if (!text)
+    fail_errno("rkt-isolation: cannot read spec %s", spec_path);
+  if (remove_spec)
+    unlink(spec_path);
+  char *sock = NULL;
+  struct vm_open o = {0};
+  char **env = xmalloc(sizeof(char *)), **argv = NULL;
+  size_t nenv = 0;
+  int line = 0, version = 0;
+  char **f = xmalloc(MAX_ARGS * sizeof(char *));
+  for (char *next = text; next;) {
+    char *l = next;
+    char *nl = strchr(l, '\n');
+    next = nl ? nl + 1 : NULL;
+    if (nl)
+      *nl = 0;
+    line++;
+    if (!*l || *l == '#')
+      continue;
+    int n = split_fields(l, " ", f, MAX_ARGS);
+    if (n < 0)
+      fail("rkt-isolation: %s:%d: too many fields", spec_path, line);
+    for (int i = 0; i < n; i++)
+      if (pct_decode(f[i]) != 0)
+        fail("rkt-isolation: %s:%d: invalid percent-encoding", spec_path, line);
+    if (n == 2 && !strcmp(f[0], "version") && !strcmp(f[1], "1")) {
+      version = 1;
+    } else if (n == 2 && !strcmp(f[0], "control-socket")) {
+      sock = f[1];
+    } else if (n == 2 && !strcmp(f[0], "app")) {
+      o.app = f[1];
+    } else if (n == 2 && !strcmp(f[0], "env") && strchr(f[1], '=')) {
+      env = xrealloc(env, (nenv + 2) * sizeof(char *));
+      env[nenv++] = f[1];
+    } else if (n >= 2 && !strcmp(f[0], "exec") && !argv) {
+      argv = xmalloc((size_t)n * sizeof(char *));
+      memcpy(argv, f + 1, (size_t)(n - 1) * sizeof(char *));
+      argv[n - 1] = NULL;
+    } else {
+      fail("rkt-isolation: %s:%d: unknown directive or wrong arguments: %s", spec_path, line, f[0]);
+    }
+  }
+  env[nenv] = NULL;
+  if (!version || !sock || !o.app || !argv)
+    fail("rkt-isolation: %s: version 1, control-socket, app and exec are required", spec_path);
+  o.env = env;
+  o.argv = argv;
+
+  struct sockaddr_un sa;
+  int dfd;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || vm_unix_addr(sock, &sa, &dfd) != 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+    fail_errno("stage1: cannot reach the pod's VM at %s (is the pod running?)", sock);
+  if (dfd >= 0)
+    close(dfd);
+
+  struct termios saved;
+  int raw = 0;
+  o.tty = isatty(0) && isatty(1);
+  if (o.tty) {
+    struct winsize ws;
+    if (ioctl(0, TIOCGWINSZ, &ws) == 0) {
+      o.rows = ws.ws_row;
+      o.cols = ws.ws_col;
+    }
+    if (tcgetattr(0, &saved) == 0) {
+      struct termios t = saved;
+      cfmakeraw(&t);
+      raw = tcsetattr(0, TCSANOW, &t) == 0;
+    }
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  int sigs[] = {SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&set, sigs[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  signal(SIGPIPE, SIG_IGN);
+
+  struct vm_queue q = {0};
+  struct vm_reader rd = {0};
+  vm_open_encode(&q, 0, &o);
+  uint32_t credit = VM_IN_WINDOW;
+  int stdin_open = 1, code = -1;
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+
+  while (code < 0) {
+    struct pollfd pf[3] = {
+        {.fd = fd, .events = (short)(POLLIN | (vm_queue_pending(&q) ? POLLOUT : 0))},
+        {.fd = stdin_open && credit > 0 ? 0 : -1, .events = POLLIN},
+        {.fd = sfd, .events = POLLIN},
+    };
+    if (poll(pf, 3, -1) < 0 && errno != EINTR)
+      break;
+    if (pf[2].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH) {
+          struct winsize ws;
+          if (o.tty && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+            unsigned char p[4] = {(unsigned char)ws.ws_row, (unsigned char)(ws.ws_row >> 8),
+                                  (unsigned char)ws.ws_col, (unsigned char)(ws.ws_col >> 8)};
+            vm_queue_frame(&q, VF_WINSZ, 0, p, 4);
+          }
+        } else {
+          unsigned char p[4];
+          vm_put_u32(p, si.ssi_signo);
+          vm_queue_frame(&q, VF_SIGNAL, 0, p, 4);
+        }
+      }
+    }
+    if (pf[1].revents) {
+      unsigned char buf[VM_FRAME_MAX];
+      ssize_t r = read(0, buf, credit < sizeof buf ? credit : sizeof buf);
+      if (r > 0) {
+        vm_queue_frame(&q, VF_IN, 0, buf, (size_t)r);
+        credit -= (uint32_t)r;
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        vm_queue_frame(&q, VF_IN_EOF, 0, NULL, 0);
+        stdin_open = 0;
+      }
+    }
+    if (vm_queue_flush(&q, fd) != 0)
+      break;
+    if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      int r = vm_reader_fill(&rd, fd);
+      if (r == 0 || (r < 0 && errno != EAGAIN))
+        break;
+      struct vm_frame_hdr h;
+      const unsigned char *p;
+      while (code < 0 && (r = vm_reader_next(&rd, &h, &p)) == 1) {
+        if (h.type == VF_OUT)
+          write_all(1, p, h.len);
+        else if (h.type == VF_ERR)
+          write_all(2, p, h.len);
+        else if (h.type == VF_IN_ACK && h.len == 4) {
+          uint32_t a = vm_get_u32(p);
+          credit = credit + a > VM_IN_WINDOW ? VM_IN_WINDOW : credit + a;
+        } else if (h.type == VF_EXIT && h.len == 4)
+          code = (int)(int32_t)vm_get_u32(p);
+      }
+      if (r < 0)
+        break;
+    }
+  }
+  if (raw)
+    tcsetattr(0, TCSADRAIN, &saved);
+  if (code < 0) {
+    fputs("stage1: lost the connection to the pod's VM (the pod stopped?)\n", stderr);
+    return EXIT_RKT;
+  }
+  return code;
+}

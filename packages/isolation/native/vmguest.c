@@ -1,0 +1,875 @@
+/* "vm-guest": PID 1 of a kvm pod's virtual machine (the initramfs's /init; the kernel runs
+ * it with the argument after "--" on its command line).
+ *
+ *  1. mounts /proc, /sys and /dev of the initramfs and loads the modules listed in
+ *     /etc/rkt-modules (virtio, 9p, the console ports, the network), in order;
+ *  2. opens the control port (virtio-serial, named rkt.control) and mounts the pod's stage1
+ *     root, shared by the host over 9p, with its own /dev (a small tmpfs, as a container's),
+ *     /proc and a read-only /sys;
+ *  3. reads /rkt/kvm/guest.spec from the share: hostname, network, how the pod's stdio is
+ *     wired; configures them; moves the share onto / and chroots into it;
+ *  4. sends READY and forks the pod init (init.c: the same code as the nspawn flavor's PID 1,
+ *     as a subreaper), its stdout and stderr on pipes (or a pseudo-terminal for an
+ *     interactive pod) that this process relays to the host as frames;
+ *  5. serves the host's requests: STOP (SIGTERM to the pod init, which stops the apps in
+ *     order), rkt enter sessions (a command chrooted into an app's root, with the app's
+ *     environment, its stdio relayed), stdin and terminal sizes;
+ *  6. when the pod init exits: kills what is left, relays the last output, sends the pod's
+ *     exit code, waits for the host to confirm it has everything, syncs and powers off.
+ *
+ * Errors before the pod init starts are sent to the host as the pod's stderr with exit code
+ * 254; they also go to the kernel console (the serial port, logged by the host). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "vm.h"
+
+#define NEWROOT "/root"
+#define GUEST_SPEC "/rkt/kvm/guest.spec"
+#define READY_FILE "/rkt/supervisor-status"
+#define MODULES_LIST "/etc/rkt-modules"
+#define MAX_CHANS 64
+
+enum stdio_mode { STDIO_NULL, STDIO_PIPE, STDIO_TTY };
+
+struct guest_cfg {
+  char *hostname;
+  int net_slirp;
+  enum stdio_mode stdio;
+  unsigned rows, cols;
+  char *pod_spec;
+};
+
+/* A channel: the pod (0) or an enter session. */
+struct chan {
+  int used;
+  unsigned id;
+  pid_t pid;     /* the pod init, or the session's process (a session leader); 0 once reaped */
+  int code;      /* its exit code, once reaped */
+  int in_fd;     /* where stdin goes (pipe, pty master), -1 */
+  int out_fd;    /* stdout read end (the pty master with a terminal), -1 at end of file */
+  int err_fd;    /* stderr read end, -1 */
+  int tty;       /* in_fd and out_fd are the same pty master */
+  int slave_fd;  /* our own fd of the pty's slave, held until the process is reaped: a master
+                  * whose slave was never opened reads as hung up */
+  int in_eof;    /* close in_fd once inq is written */
+  int closed;    /* the host's client went away: no more frames for it */
+  struct vm_queue inq;
+};
+
+static int ctl = -1; /* the control port */
+static struct chan chans[MAX_CHANS];
+static struct vm_reader rd;
+
+/* ---- errors and the end ---- */
+
+NORETURN static void power_off(void) {
+  sync();
+  reboot(RB_POWER_OFF);
+  /* Not reached; should it be, the kernel panics when PID 1 exits and QEMU (-no-reboot,
+   * panic=-1) stops anyway. */
+  _exit(EXIT_RKT);
+}
+
+/* Waits (at most ms) for the host's BYE: it has read everything before it. */
+static void wait_bye(int ms) {
+  int64_t end = vm_now_ms() + ms;
+  for (;;) {
+    struct vm_frame_hdr h;
+    const unsigned char *p;
+    int r;
+    while ((r = vm_reader_next(&rd, &h, &p)) == 1)
+      if (h.type == VF_BYE)
+        return;
+    if (r < 0)
+      return;
+    int64_t left = end - vm_now_ms();
+    if (left <= 0)
+      return;
+    struct pollfd pf = {.fd = ctl, .events = POLLIN};
+    if (poll(&pf, 1, (int)left) <= 0)
+      return;
+    if (vm_reader_fill(&rd, ctl) <= 0)
+      return;
+  }
+}
+
+NORETURN PRINTF(1, 2) static void guest_fail(const char *fmt, ...) {
+  int e = errno;
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof msg - 2, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    n = 0;
+  if ((size_t)n > sizeof msg - 2)
+    n = sizeof msg - 2;
+  (void)e;
+  msg[n++] = '\n';
+  write_all(2, msg, (size_t)n); /* the kernel console */
+  if (ctl >= 0) {
+    int32_t code = EXIT_RKT;
+    vm_write_frame(ctl, VF_ERR, 0, msg, (size_t)n);
+    vm_write_frame(ctl, VF_EXIT, 0, &code, sizeof code);
+    wait_bye(5000);
+  }
+  power_off();
+}
+
+#define GFAIL_ERRNO(fmt, ...) guest_fail("stage1: " fmt ": %s", ##__VA_ARGS__, strerror(errno))
+
+/* ---- bring-up ---- */
+
+static void mount_or_fail(const char *src, const char *dst, const char *type, unsigned long fl,
+                          const char *data) {
+  if (mount(src, dst, type, fl, data) != 0)
+    GFAIL_ERRNO("mounting %s on %s", type, dst);
+}
+
+static void load_modules(void) {
+  size_t len;
+  char *list = read_file(MODULES_LIST, 1 << 20, &len);
+  if (!list)
+    return; /* a kernel with everything built in */
+  for (char *save = NULL, *m = strtok_r(list, "\n", &save); m; m = strtok_r(NULL, "\n", &save)) {
+    if (!*m)
+      continue;
+    int fd = open(m, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      GFAIL_ERRNO("opening the kernel module %s", m);
+    if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+      GFAIL_ERRNO("loading the kernel module %s", m);
+    close(fd);
+  }
+  free(list);
+}
+
+/* The /dev/vportNpM whose name is `name`, waiting for the port to appear (the host adds the
+ * ports once the driver is up). */
+static int open_port(const char *name) {
+  int64_t end = vm_now_ms() + 10000;
+  for (;;) {
+    DIR *d = opendir("/sys/class/virtio-ports");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      if (e->d_name[0] == '.')
+        continue;
+      char path[300];
+      snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+      char *n = read_file(path, 256, NULL);
+      if (n) {
+        n[strcspn(n, "\n")] = 0;
+        int match = !strcmp(n, name);
+        free(n);
+        if (match) {
+          snprintf(path, sizeof path, "/dev/%s", e->d_name);
+          int fd = -1;
+          for (int i = 0; i < 1000 && fd < 0; i++) { /* devtmpfs may lag a little */
+            fd = open(path, O_RDWR | O_CLOEXEC);
+            if (fd < 0 && errno == ENOENT)
+              usleep(1000);
+            else
+              break;
+          }
+          closedir(d);
+          if (fd < 0)
+            GFAIL_ERRNO("opening the virtio port %s", path);
+          return fd;
+        }
+      }
+    }
+    if (d)
+      closedir(d);
+    if (vm_now_ms() > end)
+      guest_fail("stage1: the virtio-serial port %s did not appear", name);
+    usleep(1000);
+  }
+}
+
+static void mount_share(void) {
+  int64_t end = vm_now_ms() + 5000;
+  while (mount(VM_SHARE_TAG, NEWROOT, "9p", 0,
+               "trans=virtio,version=9p2000.L,msize=262144,cache=mmap,access=client") != 0) {
+    if (errno != ENOENT || vm_now_ms() > end)
+      GFAIL_ERRNO("mounting the pod's files (9p share %s)", VM_SHARE_TAG);
+    usleep(1000);
+  }
+}
+
+static void load_cfg(struct guest_cfg *c) {
+  memset(c, 0, sizeof *c);
+  c->pod_spec = "/rkt/pod.spec";
+  size_t len;
+  char *text = read_file(NEWROOT GUEST_SPEC, 1 << 20, &len);
+  if (!text)
+    GFAIL_ERRNO("reading %s", GUEST_SPEC);
+  int line = 0, version = 0;
+  char *f[8];
+  for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    line++;
+    if (!*l || *l == '#')
+      continue;
+    int n = split_fields(l, " ", f, 8);
+    for (int i = 0; i < n; i++)
+      if (pct_decode(f[i]) != 0)
+        guest_fail("stage1: %s:%d: invalid percent-encoding", GUEST_SPEC, line);
+    if (n == 2 && !strcmp(f[0], "version") && !strcmp(f[1], "1"))
+      version = 1;
+    else if (n == 2 && !strcmp(f[0], "hostname"))
+      c->hostname = f[1];
+    else if (n == 2 && !strcmp(f[0], "net") && (!strcmp(f[1], "slirp") || !strcmp(f[1], "none")))
+      c->net_slirp = !strcmp(f[1], "slirp");
+    else if (n == 2 && !strcmp(f[0], "stdio") && !strcmp(f[1], "null"))
+      c->stdio = STDIO_NULL;
+    else if (n == 2 && !strcmp(f[0], "stdio") && !strcmp(f[1], "pipe"))
+      c->stdio = STDIO_PIPE;
+    else if (n == 4 && !strcmp(f[0], "stdio") && !strcmp(f[1], "tty")) {
+      unsigned long r, cl;
+      if (parse_ulong(f[2], 10, 65535, &r) || parse_ulong(f[3], 10, 65535, &cl))
+        guest_fail("stage1: %s:%d: stdio tty ROWS COLS", GUEST_SPEC, line);
+      c->stdio = STDIO_TTY;
+      c->rows = (unsigned)r;
+      c->cols = (unsigned)cl;
+    } else if (n == 2 && !strcmp(f[0], "pod-spec") && f[1][0] == '/')
+      c->pod_spec = f[1];
+    else
+      guest_fail("stage1: %s:%d: unknown directive \"%s\"", GUEST_SPEC, line, f[0]);
+  }
+  if (!version)
+    guest_fail("stage1: %s: missing \"version 1\"", GUEST_SPEC);
+}
+
+static void mknod_dev(const char *name, mode_t mode, unsigned maj, unsigned min) {
+  char path[128];
+  snprintf(path, sizeof path, NEWROOT "/dev/%s", name);
+  if (mknod(path, mode, makedev(maj, min)) != 0 && errno != EEXIST)
+    GFAIL_ERRNO("creating %s", path);
+}
+
+static void symlink_dev(const char *target, const char *name) {
+  char path[128];
+  snprintf(path, sizeof path, NEWROOT "/dev/%s", name);
+  if (symlink(target, path) != 0 && errno != EEXIST)
+    GFAIL_ERRNO("creating %s", path);
+}
+
+/* The stage1 root's /dev, /proc and /sys, as a container runtime makes them: the apps bind
+ * them into their roots. /dev holds only the usual nodes, not the VM's devices. */
+static void api_filesystems(void) {
+  const unsigned long nsd = MS_NOSUID | MS_NODEV, nsde = nsd | MS_NOEXEC;
+  mount_or_fail("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  mknod_dev("null", S_IFCHR | 0666, 1, 3);
+  mknod_dev("zero", S_IFCHR | 0666, 1, 5);
+  mknod_dev("full", S_IFCHR | 0666, 1, 7);
+  mknod_dev("random", S_IFCHR | 0666, 1, 8);
+  mknod_dev("urandom", S_IFCHR | 0666, 1, 9);
+  mknod_dev("tty", S_IFCHR | 0666, 5, 0);
+  if (mkdir(NEWROOT "/dev/net", 0755) != 0 && errno != EEXIST)
+    GFAIL_ERRNO("creating /dev/net");
+  mknod_dev("net/tun", S_IFCHR | 0666, 10, 200);
+  symlink_dev("/proc/self/fd", "fd");
+  symlink_dev("/proc/self/fd/0", "stdin");
+  symlink_dev("/proc/self/fd/1", "stdout");
+  symlink_dev("/proc/self/fd/2", "stderr");
+  symlink_dev("pts/ptmx", "ptmx");
+  if (mkdir(NEWROOT "/dev/pts", 0755) != 0 || mkdir(NEWROOT "/dev/shm", 01777) != 0)
+    GFAIL_ERRNO("creating /dev/pts and /dev/shm");
+  mount_or_fail("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+                "newinstance,ptmxmode=0666,mode=620,gid=5");
+  mount_or_fail("shm", NEWROOT "/dev/shm", "tmpfs", nsd, "mode=1777");
+  mount_or_fail("proc", NEWROOT "/proc", "proc", nsde, NULL);
+  mount_or_fail("sysfs", NEWROOT "/sys", "sysfs", nsde | MS_RDONLY, NULL);
+}
+
+static void if_up(int sock, const char *ifname, const char *addr, const char *mask) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+  if (addr) {
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sin->sin_addr);
+    if (ioctl(sock, SIOCSIFADDR, &ifr) != 0)
+      GFAIL_ERRNO("setting the address of %s", ifname);
+    inet_pton(AF_INET, mask, &sin->sin_addr);
+    if (ioctl(sock, SIOCSIFNETMASK, &ifr) != 0)
+      GFAIL_ERRNO("setting the netmask of %s", ifname);
+  }
+  if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0)
+    GFAIL_ERRNO("network interface %s", ifname);
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0)
+    GFAIL_ERRNO("bringing %s up", ifname);
+}
+
+/* lo always; with QEMU's user-mode network, eth0 as slirp expects it (10.0.2.15/24,
+ * gateway 10.0.2.2, DNS proxy 10.0.2.3). */
+static void network(const struct guest_cfg *c) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    GFAIL_ERRNO("socket");
+  if_up(s, "lo", NULL, NULL);
+  if (c->net_slirp) {
+    if_up(s, "eth0", "10.0.2.15", "255.255.255.0");
+    struct rtentry rt;
+    memset(&rt, 0, sizeof rt);
+    struct sockaddr_in *gw = (struct sockaddr_in *)&rt.rt_gateway;
+    gw->sin_family = AF_INET;
+    inet_pton(AF_INET, "10.0.2.2", &gw->sin_addr);
+    ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    if (ioctl(s, SIOCADDRT, &rt) != 0)
+      GFAIL_ERRNO("adding the default route");
+  }
+  close(s);
+}
+
+/* ---- channels ---- */
+
+static struct chan *chan_find(unsigned id) {
+  for (int i = 0; i < MAX_CHANS; i++)
+    if (chans[i].used && chans[i].id == id)
+      return &chans[i];
+  return NULL;
+}
+
+static struct chan *chan_new(unsigned id) {
+  for (int i = 0; i < MAX_CHANS; i++)
+    if (!chans[i].used) {
+      struct chan *c = &chans[i];
+      memset(c, 0, sizeof *c);
+      c->used = 1;
+      c->id = id;
+      c->in_fd = c->out_fd = c->err_fd = c->slave_fd = -1;
+      return c;
+    }
+  return NULL;
+}
+
+static void send_frame(int type, unsigned chan, const void *p, size_t n) {
+  if (vm_write_frame(ctl, type, chan, p, n) != 0)
+    power_off(); /* the host is gone */
+}
+
+static void chan_send(struct chan *c, int type, const void *p, size_t n) {
+  if (!c->closed)
+    send_frame(type, c->id, p, n);
+}
+
+static void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+static void close_fd(int *fd) {
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+/* The end of one output stream of a channel. With a terminal, out and in share the master. */
+static void out_eof(struct chan *c, int *fd) {
+  if (c->tty && fd == &c->out_fd) {
+    c->out_fd = -1;
+    close_fd(&c->in_fd);
+    return;
+  }
+  close_fd(fd);
+}
+
+/* Relays what one output fd has; end of file (EIO on a pty master whose slave is closed). */
+static void relay_out(struct chan *c, int *fd, int type) {
+  static char buf[VM_FRAME_MAX];
+  ssize_t n = read(*fd, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0) {
+    out_eof(c, fd);
+    return;
+  }
+  chan_send(c, type, buf, (size_t)n);
+}
+
+static void flush_in(struct chan *c) {
+  if (c->in_fd < 0) {
+    size_t n = vm_queue_pending(&c->inq);
+    if (n > 0) { /* nobody reads any more: acknowledge, so the sender is not stuck */
+      unsigned char a[4];
+      vm_put_u32(a, (uint32_t)n);
+      chan_send(c, VF_IN_ACK, a, 4);
+      c->inq.off = c->inq.len = 0;
+    }
+    return;
+  }
+  size_t before = vm_queue_pending(&c->inq);
+  if (vm_queue_flush(&c->inq, c->in_fd) != 0) {
+    c->inq.off = c->inq.len = 0; /* EPIPE: the reader is gone */
+    if (!c->tty)
+      close_fd(&c->in_fd);
+  }
+  size_t done = before - vm_queue_pending(&c->inq);
+  if (done > 0) {
+    unsigned char a[4];
+    vm_put_u32(a, (uint32_t)done);
+    chan_send(c, VF_IN_ACK, a, 4);
+  }
+  if (c->in_eof && vm_queue_pending(&c->inq) == 0 && !c->tty)
+    close_fd(&c->in_fd);
+}
+
+static int chan_done(const struct chan *c) { return c->pid == 0 && c->out_fd < 0 && c->err_fd < 0; }
+
+/* ---- processes ---- */
+
+static sigset_t orig_mask;
+
+static void child_reset(void) {
+  sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+  signal(SIGPIPE, SIG_DFL);
+}
+
+static int open_pty(int *master, char **slave, unsigned rows, unsigned cols) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0)
+    return -1;
+  char *name = ptsname(m);
+  if (!name)
+    return -1;
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  if (rows && cols)
+    ioctl(m, TIOCSWINSZ, &ws);
+  *master = m;
+  *slave = xstrdup(name);
+  return 0;
+}
+
+/* The child's stdio: a terminal (as its controlling terminal), or pipes. */
+struct stdio_plan {
+  int tty;
+  char *slave;
+  int in_r, out_w, err_w; /* the child's ends; in_r -1: /dev/null */
+};
+
+static void child_stdio(const struct stdio_plan *p, int new_session) {
+  if (new_session && setsid() < 0)
+    _exit(EXIT_RKT);
+  if (p->tty) {
+    int fd = open(p->slave, O_RDWR);
+    if (fd < 0)
+      _exit(EXIT_RKT);
+    if (new_session)
+      ioctl(fd, TIOCSCTTY, 0);
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2)
+      close(fd);
+    return;
+  }
+  int in = p->in_r >= 0 ? p->in_r : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0 || dup2(in, 0) < 0 || dup2(p->out_w, 1) < 0 || dup2(p->err_w, 2) < 0)
+    _exit(EXIT_RKT);
+}
+
+/* Pipes (or a pty) for a channel: the parent's ends go into c, the child's into p. */
+static int chan_stdio(struct chan *c, struct stdio_plan *p, int tty, int with_stdin, unsigned rows,
+                      unsigned cols) {
+  memset(p, 0, sizeof *p);
+  p->in_r = p->out_w = p->err_w = -1;
+  if (tty) {
+    int m;
+    if (open_pty(&m, &p->slave, rows, cols) != 0)
+      return -1;
+    p->tty = 1;
+    c->tty = 1;
+    c->in_fd = c->out_fd = m;
+    c->slave_fd = open(p->slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (c->slave_fd < 0)
+      return -1;
+    set_nonblock(m);
+    return 0;
+  }
+  int o[2], e[2], i[2] = {-1, -1};
+  if (pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0)
+    return -1;
+  if (with_stdin && pipe2(i, O_CLOEXEC) != 0)
+    return -1;
+  c->out_fd = o[0];
+  c->err_fd = e[0];
+  c->in_fd = i[1];
+  p->out_w = o[1];
+  p->err_w = e[1];
+  p->in_r = i[0];
+  set_nonblock(o[0]);
+  set_nonblock(e[0]);
+  if (i[1] >= 0)
+    set_nonblock(i[1]);
+  return 0;
+}
+
+static void parent_close(struct stdio_plan *p) {
+  if (p->in_r >= 0)
+    close(p->in_r);
+  if (p->out_w >= 0)
+    close(p->out_w);
+  if (p->err_w >= 0)
+    close(p->err_w);
+  free(p->slave);
+}
+
+static pid_t start_pod(const struct guest_cfg *cfg) {
+  struct chan *c = chan_new(0);
+  struct stdio_plan p;
+  if (chan_stdio(c, &p, cfg->stdio == STDIO_TTY, cfg->stdio == STDIO_PIPE, cfg->rows, cfg->cols) != 0)
+    GFAIL_ERRNO("setting up the pod's stdio");
+  pid_t pid = fork();
+  if (pid < 0)
+    GFAIL_ERRNO("fork");
+  if (pid == 0) {
+    child_reset();
+    /* The apps make sessions of their own (and take the terminal); the init needs none. */
+    child_stdio(&p, 0);
+    close(ctl);
+    _exit(cmd_init(cfg->pod_spec));
+  }
+  parent_close(&p);
+  c->pid = pid;
+  return pid;
+}
+
+static int valid_app_name(const char *s) {
+  return *s && strcmp(s, ".") && strcmp(s, "..") && !strchr(s, '/') && strlen(s) < 200;
+}
+
+/* An enter session: the command chrooted into the app's root, as root in /, with the
+ * environment the host sent (the app's, from rkt/env/<app>). */
+static void start_session(unsigned id, const struct vm_open *o) {
+  char msg[512];
+  int32_t code = EXIT_RKT;
+  if (chan_find(id)) {
+    snprintf(msg, sizeof msg, "stage1: enter session %u exists already\n", id);
+    goto refuse;
+  }
+  if (!valid_app_name(o->app) || !o->argv[0]) {
+    snprintf(msg, sizeof msg, "stage1: invalid enter request\n");
+    goto refuse;
+  }
+  char *root = xasprintf("/opt/stage2/%s/rootfs", o->app);
+  struct stat sb;
+  if (stat(root, &sb) != 0) {
+    snprintf(msg, sizeof msg, "stage1: the pod has no app %s\n", o->app);
+    free(root);
+    goto refuse;
+  }
+  struct chan *c = chan_new(id);
+  struct stdio_plan p;
+  if (!c || chan_stdio(c, &p, o->tty, 1, o->rows, o->cols) != 0) {
+    snprintf(msg, sizeof msg, "stage1: starting the command: %s\n", c ? strerror(errno) : "too many sessions");
+    if (c)
+      c->used = 0;
+    free(root);
+    goto refuse;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    child_reset();
+    child_stdio(&p, 1);
+    if (chdir(root) != 0 || chroot(".") != 0 || chdir("/") != 0) {
+      fprintf(stderr, "stage1: entering %s: %s\n", root, strerror(errno));
+      _exit(EXIT_RKT);
+    }
+    umask(022);
+    exec_search(o->argv[0], o->argv, o->env);
+  }
+  parent_close(&p);
+  free(root);
+  if (pid < 0) {
+    snprintf(msg, sizeof msg, "stage1: fork: %s\n", strerror(errno));
+    c->used = 0;
+    goto refuse;
+  }
+  c->pid = pid;
+  return;
+refuse:
+  send_frame(VF_ERR, id, msg, strlen(msg));
+  send_frame(VF_EXIT, id, &code, sizeof code);
+}
+
+/* ---- the main loop ---- */
+
+struct pending_open {
+  unsigned id;
+  struct vm_open o;
+};
+
+static int pod_ready(void) {
+  struct stat sb;
+  return lstat(READY_FILE, &sb) == 0 && S_ISLNK(sb.st_mode);
+}
+
+int cmd_vm_guest(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  if (getpid() != 1) {
+    fputs("rkt-isolation: vm-guest is the init of a kvm pod's virtual machine\n", stderr);
+    return EXIT_RKT;
+  }
+  umask(022);
+  mount_or_fail("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_or_fail("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_or_fail("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+  load_modules();
+  ctl = open_port(VM_PORT_CONTROL);
+  mount_share();
+  struct guest_cfg cfg;
+  load_cfg(&cfg);
+  api_filesystems();
+  if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) != 0)
+    GFAIL_ERRNO("setting the hostname %s", cfg.hostname);
+  network(&cfg);
+  if (chdir(NEWROOT) != 0 || mount(".", "/", NULL, MS_MOVE, NULL) != 0 || chroot(".") != 0 ||
+      chdir("/") != 0)
+    GFAIL_ERRNO("switching to the pod's root");
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, &orig_mask);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0)
+    GFAIL_ERRNO("signalfd");
+  signal(SIGPIPE, SIG_IGN);
+
+  struct timespec up;
+  clock_gettime(CLOCK_BOOTTIME, &up);
+  unsigned char ready[4];
+  vm_put_u32(ready, (uint32_t)(up.tv_sec * 1000 + up.tv_nsec / 1000000));
+  send_frame(VF_READY, 0, ready, 4);
+  pid_t init = start_pod(&cfg);
+  int64_t init_started = vm_now_ms();
+
+  int pod_code = -1;      /* the init's exit code, once it ended */
+  int stop_pending = 0;   /* a STOP waits until the init has blocked its signals */
+  struct pending_open *opens = NULL;
+  size_t nopens = 0;
+
+  for (;;) {
+    struct chan *pod = chan_find(0);
+    if (pod_code >= 0 && pod && chan_done(pod)) {
+      int32_t code = pod_code;
+      send_frame(VF_EXIT, 0, &code, sizeof code);
+      wait_bye(10000);
+      power_off();
+    }
+    if (stop_pending && pod_code < 0 && (pod_ready() || vm_now_ms() - init_started > 1000)) {
+      kill(init, SIGTERM);
+      stop_pending = 0;
+    }
+    /* enter requests wait until the apps are started (their roots are mounted). */
+    for (size_t i = 0; i < nopens;) {
+      if (pod_code < 0 && !pod_ready()) {
+        i++;
+        continue;
+      }
+      if (pod_code >= 0) {
+        const char *m = "stage1: the pod is stopping\n";
+        int32_t code = EXIT_RKT;
+        send_frame(VF_ERR, opens[i].id, m, strlen(m));
+        send_frame(VF_EXIT, opens[i].id, &code, sizeof code);
+      } else {
+        start_session(opens[i].id, &opens[i].o);
+      }
+      vm_open_free(&opens[i].o);
+      opens[i] = opens[--nopens];
+    }
+    for (int i = 0; i < MAX_CHANS; i++) {
+      struct chan *c = &chans[i];
+      if (c->used && c->id != 0 && chan_done(c)) {
+        int32_t code = c->code;
+        chan_send(c, VF_EXIT, &code, sizeof code);
+        close_fd(&c->in_fd);
+        close_fd(&c->slave_fd);
+        free(c->inq.p);
+        c->used = 0;
+      }
+    }
+
+    struct pollfd pf[2 + 3 * MAX_CHANS];
+    struct {
+      struct chan *c;
+      int which; /* 0 in, 1 out, 2 err */
+    } who[3 * MAX_CHANS];
+    int n = 0;
+    pf[n++] = (struct pollfd){.fd = ctl, .events = POLLIN};
+    pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    int k = 0;
+    for (int i = 0; i < MAX_CHANS; i++) {
+      struct chan *c = &chans[i];
+      if (!c->used)
+        continue;
+      if (c->out_fd >= 0) {
+        who[k] = (typeof(who[0])){c, 1};
+        pf[n++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+        k++;
+      }
+      if (c->err_fd >= 0) {
+        who[k] = (typeof(who[0])){c, 2};
+        pf[n++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
+        k++;
+      }
+      if (c->in_fd >= 0 && vm_queue_pending(&c->inq) > 0 && !(c->tty && c->out_fd == c->in_fd)) {
+        who[k] = (typeof(who[0])){c, 0};
+        pf[n++] = (struct pollfd){.fd = c->in_fd, .events = POLLOUT};
+        k++;
+      }
+    }
+    int has_pending_in = 0;
+    for (int i = 0; i < MAX_CHANS; i++)
+      if (chans[i].used && chans[i].tty && vm_queue_pending(&chans[i].inq) > 0)
+        has_pending_in = 1;
+    int timeout = (stop_pending || nopens > 0 || has_pending_in) ? 20 : -1;
+    if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
+      GFAIL_ERRNO("poll");
+
+    /* Processes: reap everything (orphans of the pod come to us once the init is gone). */
+    if (pf[1].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) > 0)
+        ;
+    }
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      for (int i = 0; i < MAX_CHANS; i++)
+        if (chans[i].used && chans[i].pid == pid) {
+          chans[i].pid = 0;
+          chans[i].code = code;
+          close_fd(&chans[i].slave_fd);
+        }
+      if (pid == init) {
+        pod_code = code;
+        /* The pod is over: whatever it left behind (daemons that escaped their app's
+         * process group, enter sessions) ends now, so the output pipes reach end of file. */
+        kill(-1, SIGKILL);
+      }
+    }
+
+    for (int i = 2, j = 0; i < n; i++, j++) {
+      if (!pf[i].revents)
+        continue;
+      struct chan *c = who[j].c;
+      if (who[j].which == 0)
+        flush_in(c);
+      else if (who[j].which == 1 && c->out_fd >= 0)
+        relay_out(c, &c->out_fd, VF_OUT);
+      else if (who[j].which == 2 && c->err_fd >= 0)
+        relay_out(c, &c->err_fd, VF_ERR);
+    }
+    for (int i = 0; i < MAX_CHANS; i++) /* ptys are polled for reading only */
+      if (chans[i].used && chans[i].tty && vm_queue_pending(&chans[i].inq) > 0)
+        flush_in(&chans[i]);
+
+    if (!pf[0].revents)
+      continue;
+    int r = vm_reader_fill(&rd, ctl);
+    if (r == 0 || (r < 0 && errno != EAGAIN))
+      power_off(); /* the host is gone */
+    struct vm_frame_hdr h;
+    const unsigned char *p;
+    while ((r = vm_reader_next(&rd, &h, &p)) == 1) {
+      struct chan *c = chan_find(h.chan);
+      switch (h.type) {
+      case VF_STOP:
+        if (pod_code < 0)
+          stop_pending = 1;
+        break;
+      case VF_IN:
+        if (c) {
+          vm_queue_add(&c->inq, p, h.len);
+          flush_in(c);
+        } else if (h.len > 0) {
+          unsigned char a[4];
+          vm_put_u32(a, h.len);
+          send_frame(VF_IN_ACK, h.chan, a, 4);
+        }
+        break;
+      case VF_IN_EOF:
+        if (c) {
+          c->in_eof = 1;
+          flush_in(c);
+        }
+        break;
+      case VF_WINSZ:
+        if (c && c->tty && h.len == 4) {
+          struct winsize ws = {.ws_row = (unsigned short)(p[0] | p[1] << 8),
+                               .ws_col = (unsigned short)(p[2] | p[3] << 8)};
+          ioctl(c->out_fd >= 0 ? c->out_fd : c->in_fd, TIOCSWINSZ, &ws);
+        }
+        break;
+      case VF_SIGNAL:
+        if (c && c->id != 0 && c->pid > 0 && h.len == 4) {
+          int sig = (int)vm_get_u32(p);
+          if (sig > 0 && sig < 65)
+            kill(-c->pid, sig);
+        }
+        break;
+      case VF_CLOSE:
+        if (c && c->id != 0) {
+          c->closed = 1;
+          if (c->pid > 0)
+            kill(-c->pid, SIGKILL);
+        }
+        for (size_t i = 0; i < nopens; i++)
+          if (opens[i].id == h.chan) {
+            vm_open_free(&opens[i].o);
+            opens[i] = opens[--nopens];
+            break;
+          }
+        break;
+      case VF_OPEN: {
+        struct vm_open o;
+        if (h.chan == 0 || vm_open_decode(p, h.len, &o) != 0) {
+          const char *m = "stage1: invalid enter request\n";
+          int32_t code = EXIT_RKT;
+          send_frame(VF_ERR, h.chan, m, strlen(m));
+          send_frame(VF_EXIT, h.chan, &code, sizeof code);
+          break;
+        }
+        opens = xrealloc(opens, (nopens + 1) * sizeof *opens);
+        opens[nopens].id = h.chan;
+        opens[nopens].o = o;
+        nopens++;
+        break;
+      }
+      default:
+        break; /* BYE before the end, or unknown: ignored */
+      }
+    }
+    if (r < 0)
+      guest_fail("stage1: malformed frame on the control channel");
+  }
+}

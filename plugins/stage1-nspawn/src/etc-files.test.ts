@@ -1,0 +1,42 @@
+import type { Logger, RuntimeOptions } from "@rkt/stage1-api";
+import { describe, expect, test } from "vitest";
+import { etcBinds, withHostname } from "./etc-files.js";
+import { networkArgs } from "./network.js";
+
+describe("/etc files", () => {
+  test("the hostname joins the first 127.0.0.1 line, or gets one", () => {
+    expect(withHostname("127.0.0.1 localhost\n::1 x\n127.0.0.1 other\n", "h")).toBe("127.0.0.1 localhost h\n::1 x\n127.0.0.1 other\n");
+    expect(withHostname("::1 x\n", "h")).toBe("::1 x\n127.0.0.1\th\n");
+  });
+
+  test("binds per mode", () => {
+    const s1 = "/pod/stage1/rootfs";
+    expect(etcBinds(s1, { resolv: "default", hosts: "default" }, true)).toEqual([]);
+    expect(etcBinds(s1, { resolv: "default", hosts: "default" }, false)).toEqual([{ source: `${s1}/etc/rkt-hosts-default`, target: "/etc/hosts" }]);
+    expect(etcBinds(s1, { resolv: "stage0", hosts: "stage0" }, true)).toEqual([
+      { source: `${s1}/etc/rkt-resolv.conf`, target: "/etc/resolv.conf" },
+      { source: `${s1}/etc/rkt-hosts`, target: "/etc/hosts" },
+    ]);
+    expect(etcBinds(s1, { resolv: "host", hosts: "host" }, true)).toEqual([
+      { source: "/etc/resolv.conf", target: "/etc/resolv.conf" },
+      { source: "/etc/hosts", target: "/etc/hosts" },
+    ]);
+    expect(etcBinds(s1, { resolv: "none", hosts: "default" }, true)).toEqual([]);
+  });
+});
+
+describe("networkArgs", () => {
+  const debug: string[] = [];
+  const logger: Logger = { debug: (m) => debug.push(m), info: () => {}, warn: () => {} };
+  const opts = (net: string[], network: RuntimeOptions["network"]): RuntimeOptions =>
+    ({ net: net.map((name) => ({ name })), network }) as RuntimeOptions;
+
+  test("host, none, a namespace from stage0, and what is not supported yet", () => {
+    expect(networkArgs(opts(["host"], { host: true }), logger)).toEqual([]);
+    expect(networkArgs(opts(["default"], { host: true }), logger)).toEqual([]);
+    expect(debug).toHaveLength(1);
+    expect(networkArgs(opts(["none"], { host: false }), logger)).toEqual(["--private-network"]);
+    expect(networkArgs(opts(["default"], { host: false, netnsPath: "/run/netns/x" }), logger)).toEqual(["--network-namespace-path=/run/netns/x"]);
+    expect(() => networkArgs(opts(["mynet"], { host: false }), logger)).toThrow(/--net=mynet is not supported yet/);
+  });
+});

@@ -1,0 +1,62 @@
+// Finding a running pod's processes from its directory: systemd-nspawn's pid is in ppid, and
+// the pod's init is nspawn's single child once that child is in a pid namespace of its own
+// (while nspawn starts, its child is still its "outer child", in ours).
+import type { PodContext } from "@rkt/stage1-api";
+import { podLayout, Stage1Error } from "@rkt/stage1-api";
+import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { host, IN_POD } from "./layout.js";
+
+export function readPid(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function nspawnPid(pod: PodContext): number | undefined {
+  return readPid(join(pod.dir, podLayout.ppid));
+}
+
+export function containerInit(pod: PodContext): number | undefined {
+  const nspawn = nspawnPid(pod);
+  if (nspawn === undefined) return undefined;
+  try {
+    const children = readFileSync(`/proc/${nspawn}/task/${nspawn}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    if (children.length !== 1) return undefined;
+    const pid = Number(children[0]);
+    return readlinkSync(`/proc/${pid}/ns/pid`) !== readlinkSync("/proc/self/ns/pid") ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until the pod's init has started every app (its ready mark); returns the init's pid. */
+export async function waitReady(pod: PodContext, timeoutMs = 10_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const init = containerInit(pod);
+    let ready = false;
+    try {
+      ready = lstatSync(host(pod.stage1Root, IN_POD.ready)).isSymbolicLink();
+    } catch {
+      /* not yet */
+    }
+    if (init !== undefined && ready) return init;
+    if (Date.now() > end) throw new Stage1Error(`pod ${pod.uuid} is not ready: its apps have not started (is it still starting, or stopping?)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Sends a signal; false when there is no such process. */
+export function signal(pid: number | undefined, sig: NodeJS.Signals): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
