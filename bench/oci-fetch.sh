@@ -81,7 +81,7 @@ hyperfine --style basic --runs "$RUNS" --warmup 1 --export-json "$W/hyperfine.js
   --prepare "rm -rf $D" \
   "$RKT --dir=$D --insecure-options=image,http fetch docker://$HOST/bench/big:1" \
   --command-name "skopeo copy + umoci unpack" \
-  --prepare "rm -rf $S" \
+  --prepare "rm -rf $S && mkdir -p $S" \
   "skopeo copy --quiet --src-tls-verify=false docker://$HOST/bench/big:1 oci:$S/layout:big && umoci unpack --image $S/layout:big $S/bundle"
 
 RKT_MED=$(jq '.results[0].median' "$W/hyperfine.json")

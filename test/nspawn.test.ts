@@ -73,6 +73,15 @@ describe("rkt run (nspawn, the default stage1)", () => {
     const both = await cap(RUN, ["--caps-retain=CAP_CHOWN", "--caps-remove=CAP_KILL"]);
     expect(both.code).toBe(254);
     expect(both.stderr).toMatch(/cannot use both --caps-retain and --caps-remove/);
+    // The image's capability isolator, whichever kind, gives way to the flag.
+    const limited = buildAci(sb.path("caps.aci"), {
+      name: "example.com/caps",
+      app: { exec: ["/bin/true"], user: "0", group: "0", isolators: [{ name: "os/linux/capabilities-remove-set", value: { set: ["CAP_KILL"] } }] },
+    });
+    const image = await sb.rkt([...RUN, limited, ...sh("grep CapBnd /proc/self/status | tr -d '\\t'")]);
+    expect(image.stdout).toBe("CapBnd:00000000a80425db\n");
+    const override = await sb.rkt([...RUN, limited, "--caps-retain=CAP_CHOWN", ...sh("grep CapBnd /proc/self/status | tr -d '\\t'")]);
+    expect(override.stdout).toBe("CapBnd:0000000000000001\n");
     // --insecure-options=capabilities: every capability of rkt's own bounding set.
     const all = await cap(["--insecure-options=image,capabilities", "run"]);
     const own = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))![1];

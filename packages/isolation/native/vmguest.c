@@ -78,6 +78,8 @@ struct chan {
                   * whose slave was never opened reads as hung up */
   int in_eof;    /* close in_fd once inq is written */
   int closed;    /* the host's client went away: no more frames for it */
+  int pending;   /* an enter session waiting for the apps to start: its stdin is kept */
+  struct vm_open open;
   struct vm_queue inq;
 };
 
@@ -414,6 +416,8 @@ static void relay_out(struct chan *c, int *fd, int type) {
 }
 
 static void flush_in(struct chan *c) {
+  if (c->pending)
+    return;
   if (c->in_fd < 0) {
     size_t n = vm_queue_pending(&c->inq);
     if (n > 0) { /* nobody reads any more: acknowledge, so the sender is not stuck */
@@ -440,7 +444,9 @@ static void flush_in(struct chan *c) {
     close_fd(&c->in_fd);
 }
 
-static int chan_done(const struct chan *c) { return c->pid == 0 && c->out_fd < 0 && c->err_fd < 0; }
+static int chan_done(const struct chan *c) {
+  return !c->pending && c->pid == 0 && c->out_fd < 0 && c->err_fd < 0;
+}
 
 /* ---- processes ---- */
 
@@ -566,31 +572,25 @@ static int valid_app_name(const char *s) {
 
 /* An enter session: the command chrooted into the app's root, as root in /, with the
  * environment the host sent (the app's, from rkt/env/<app>). */
-static void start_session(unsigned id, const struct vm_open *o) {
+static void start_session(struct chan *c) {
+  const struct vm_open *o = &c->open;
   char msg[512];
   int32_t code = EXIT_RKT;
-  if (chan_find(id)) {
-    snprintf(msg, sizeof msg, "stage1: enter session %u exists already\n", id);
-    goto refuse;
-  }
+  char *root = NULL;
+  c->pending = 0;
   if (!valid_app_name(o->app) || !o->argv[0]) {
     snprintf(msg, sizeof msg, "stage1: invalid enter request\n");
     goto refuse;
   }
-  char *root = xasprintf("/opt/stage2/%s/rootfs", o->app);
+  root = xasprintf("/opt/stage2/%s/rootfs", o->app);
   struct stat sb;
   if (stat(root, &sb) != 0) {
     snprintf(msg, sizeof msg, "stage1: the pod has no app %s\n", o->app);
-    free(root);
     goto refuse;
   }
-  struct chan *c = chan_new(id);
   struct stdio_plan p;
-  if (!c || chan_stdio(c, &p, o->tty, 1, o->rows, o->cols) != 0) {
-    snprintf(msg, sizeof msg, "stage1: starting the command: %s\n", c ? strerror(errno) : "too many sessions");
-    if (c)
-      c->used = 0;
-    free(root);
+  if (chan_stdio(c, &p, o->tty, 1, o->rows, o->cols) != 0) {
+    snprintf(msg, sizeof msg, "stage1: starting the command: %s\n", strerror(errno));
     goto refuse;
   }
   pid_t pid = fork();
@@ -605,25 +605,28 @@ static void start_session(unsigned id, const struct vm_open *o) {
     exec_search(o->argv[0], o->argv, o->env);
   }
   parent_close(&p);
-  free(root);
   if (pid < 0) {
     snprintf(msg, sizeof msg, "stage1: fork: %s\n", strerror(errno));
-    c->used = 0;
     goto refuse;
   }
+  free(root);
   c->pid = pid;
+  flush_in(c); /* what arrived while it waited */
   return;
 refuse:
-  send_frame(VF_ERR, id, msg, strlen(msg));
-  send_frame(VF_EXIT, id, &code, sizeof code);
+  free(root);
+  chan_send(c, VF_ERR, msg, strlen(msg));
+  c->code = code; /* done: pid 0, no fds */
+  close_fd(&c->out_fd);
+  close_fd(&c->err_fd);
+  close_fd(&c->slave_fd);
+  if (c->tty)
+    c->in_fd = -1; /* the master, closed as out_fd */
+  else
+    close_fd(&c->in_fd);
 }
 
 /* ---- the main loop ---- */
-
-struct pending_open {
-  unsigned id;
-  struct vm_open o;
-};
 
 static int pod_ready(void) {
   struct stat sb;
@@ -673,8 +676,6 @@ int cmd_vm_guest(int argc, char **argv) {
 
   int pod_code = -1;      /* the init's exit code, once it ended */
   int stop_pending = 0;   /* a STOP waits until the init has blocked its signals */
-  struct pending_open *opens = NULL;
-  size_t nopens = 0;
 
   for (;;) {
     struct chan *pod = chan_find(0);
@@ -688,22 +689,24 @@ int cmd_vm_guest(int argc, char **argv) {
       kill(init, SIGTERM);
       stop_pending = 0;
     }
-    /* enter requests wait until the apps are started (their roots are mounted). */
-    for (size_t i = 0; i < nopens;) {
+    /* enter sessions wait until the apps are started (their roots are mounted). */
+    int npending = 0;
+    for (int i = 0; i < MAX_CHANS; i++) {
+      struct chan *c = &chans[i];
+      if (!c->used || !c->pending)
+        continue;
       if (pod_code < 0 && !pod_ready()) {
-        i++;
+        npending++;
         continue;
       }
       if (pod_code >= 0) {
         const char *m = "stage1: the pod is stopping\n";
-        int32_t code = EXIT_RKT;
-        send_frame(VF_ERR, opens[i].id, m, strlen(m));
-        send_frame(VF_EXIT, opens[i].id, &code, sizeof code);
+        c->pending = 0;
+        c->code = EXIT_RKT;
+        chan_send(c, VF_ERR, m, strlen(m));
       } else {
-        start_session(opens[i].id, &opens[i].o);
+        start_session(c);
       }
-      vm_open_free(&opens[i].o);
-      opens[i] = opens[--nopens];
     }
     for (int i = 0; i < MAX_CHANS; i++) {
       struct chan *c = &chans[i];
@@ -713,6 +716,7 @@ int cmd_vm_guest(int argc, char **argv) {
         close_fd(&c->in_fd);
         close_fd(&c->slave_fd);
         free(c->inq.p);
+        vm_open_free(&c->open);
         c->used = 0;
       }
     }
@@ -750,7 +754,7 @@ int cmd_vm_guest(int argc, char **argv) {
     for (int i = 0; i < MAX_CHANS; i++)
       if (chans[i].used && chans[i].tty && vm_queue_pending(&chans[i].inq) > 0)
         has_pending_in = 1;
-    int timeout = (stop_pending || nopens > 0 || has_pending_in) ? 20 : -1;
+    int timeout = (stop_pending || npending > 0 || has_pending_in) ? 20 : -1;
     if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
       GFAIL_ERRNO("poll");
 
@@ -842,27 +846,29 @@ int cmd_vm_guest(int argc, char **argv) {
           c->closed = 1;
           if (c->pid > 0)
             kill(-c->pid, SIGKILL);
-        }
-        for (size_t i = 0; i < nopens; i++)
-          if (opens[i].id == h.chan) {
-            vm_open_free(&opens[i].o);
-            opens[i] = opens[--nopens];
-            break;
+          if (c->pending) { /* never started: done */
+            c->pending = 0;
+            c->code = EXIT_RKT;
           }
+        }
         break;
       case VF_OPEN: {
         struct vm_open o;
-        if (h.chan == 0 || vm_open_decode(p, h.len, &o) != 0) {
-          const char *m = "stage1: invalid enter request\n";
+        const char *m = NULL;
+        if (h.chan == 0 || vm_open_decode(p, h.len, &o) != 0)
+          m = "stage1: invalid enter request\n";
+        else if (c)
+          m = "stage1: the enter session exists already\n";
+        else if (!(c = chan_new(h.chan)))
+          m = "stage1: too many enter sessions\n";
+        if (m) {
           int32_t code = EXIT_RKT;
           send_frame(VF_ERR, h.chan, m, strlen(m));
           send_frame(VF_EXIT, h.chan, &code, sizeof code);
           break;
         }
-        opens = xrealloc(opens, (nopens + 1) * sizeof *opens);
-        opens[nopens].id = h.chan;
-        opens[nopens].o = o;
-        nopens++;
+        c->pending = 1;
+        c->open = o;
         break;
       }
       default:

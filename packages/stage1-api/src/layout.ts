@@ -12,6 +12,8 @@ export const podLayout = {
   appsInfo: "appsinfo",
   netInfo: "net-info.json",
   sharedVolumes: "sharedVolumes",
+  /** Optional, written by a stage1 that runs pods in VMs: its hypervisor (qemu-kvm, qemu-tcg). */
+  hypervisor: "hypervisor",
 } as const;
 
 /** <stage1 root>/opt/stage2/<app>/rootfs */

@@ -67,6 +67,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const ran: PodState[] = ["running", "deleting", "exited deleting", "exited", "exited garbage"];
   if (ran.includes(s.state)) {
     if (s.pid !== undefined) lines.push(`pid=${s.pid}`);
+    if (s.hypervisor !== undefined) lines.push(`hypervisor=${s.hypervisor}`);
     lines.push(`exited=${s.state === "exited" || s.state === "exited garbage"}`);
     if (s.state !== "running") for (const a of s.apps) if (a.exitCode !== undefined) lines.push(`app-${a.name}=${a.exitCode}`);
   }

@@ -67,10 +67,19 @@ export function mergeEnvironment(image: NameValue[] | undefined, req: AppRequest
   return [...merged].map(([name, value]) => ({ name, value }));
 }
 
+/**
+ * The retain and remove sets of capabilities, and of seccomp, exclude each other: as in rkt,
+ * --caps-retain or --caps-remove replaces either capability isolator of the image, and
+ * --seccomp either seccomp isolator.
+ */
+function isolatorFamily(name: string): string {
+  return name.replace(/^(os\/linux\/(?:capabilities|seccomp))-(?:retain|remove)-set$/, "$1");
+}
+
 function mergeIsolators(image: Isolator[] | undefined, overrides: Isolator[]): Isolator[] | undefined {
   if (!image && overrides.length === 0) return undefined;
-  const replaced = new Set(overrides.map((i) => i.name));
-  return [...(image ?? []).filter((i) => !replaced.has(i.name)), ...overrides];
+  const replaced = new Set(overrides.map((i) => isolatorFamily(i.name)));
+  return [...(image ?? []).filter((i) => !replaced.has(isolatorFamily(i.name))), ...overrides];
 }
 
 function runtimeAppFor(r: ResolvedAppImage, env: EnvOptions, globalMounts: ManifestOptions["globalMounts"]): RuntimeApp {

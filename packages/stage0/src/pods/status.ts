@@ -36,6 +36,8 @@ export interface PodStatus {
   createdAt?: Date;
   startedAt?: Date;
   pid?: number;
+  /** <pod>/hypervisor, written by VM-based stage1s (kvm). */
+  hypervisor?: string;
   networks: NetInfo[];
   apps: AppStatus[];
 }
@@ -51,6 +53,14 @@ function readExit(pod: Pod, app: string): { code: number; at: Date } | undefined
     const code = Number(readFileSync(file, "utf8").trim());
     if (!Number.isInteger(code)) return undefined;
     return { code, at: statSync(file).mtime };
+  } catch {
+    return undefined;
+  }
+}
+
+function readHypervisor(pod: Pod): string | undefined {
+  try {
+    return readFileSync(pod.file(podLayout.hypervisor), "utf8").trim() || undefined;
   } catch {
     return undefined;
   }
@@ -108,6 +118,7 @@ export function podStatus(pod: Pod): PodStatus {
     createdAt: prepared ? pod.createdAt() : undefined,
     startedAt: ran ? pod.startedAt() : undefined,
     pid: ran ? pod.pid() : undefined,
+    hypervisor: ran ? readHypervisor(pod) : undefined,
     networks: ran ? readNetworks(pod) : [],
     apps,
   };

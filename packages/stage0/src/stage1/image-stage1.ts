@@ -10,8 +10,8 @@ import { hostArch, hostOS } from "@rkt/appc";
 import type { ImageManifest } from "@rkt/stage1-api";
 import { stage1InterfaceVersion, type Stage1Error } from "@rkt/stage1-api";
 import { ImageNotFoundError, StoreError } from "@rkt/store";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
@@ -121,6 +121,7 @@ export async function renderStage1Image(ctx: RktContext, key: string): Promise<S
  */
 export function installStage1Image(podDir: string, image: Stage1Image): void {
   const root = join(podDir, "stage1", "rootfs");
+  const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   try {
     mkdirSync(root, { recursive: true, mode: 0o755 });
     execFileSync("cp", ["-a", "--reflink=auto", `${image.treeRootfs}/.`, root], { stdio: ["ignore", "ignore", "pipe"] });

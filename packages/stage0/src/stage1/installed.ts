@@ -13,13 +13,13 @@
 // repaired at load time): plain Node resolution then finds it, with no resolve hook to
 // register on every start of rkt.
 import { isStage1Error, Stage1Error } from "@rkt/stage1-api";
-import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { checkStage1Package, readStage1Package, stage1Label, STAGE1_NAME_RE, type Stage1Package } from "./package-info.js";
+import { stage0Require } from "./resolve.js";
 
 const API_PACKAGE = "@rkt/stage1-api";
 /** Bound on a packed plugin's unpacked size: plugins are code, not root filesystems. */
@@ -86,7 +86,7 @@ let hostApi: string | undefined;
 
 /** The directory of the host's @rkt/stage1-api (symlinks resolved). */
 export function hostApiDir(): string {
-  hostApi ??= realpathSync(dirname(createRequire(import.meta.url).resolve(`${API_PACKAGE}/package.json`)));
+  hostApi ??= realpathSync(dirname(stage0Require().resolve(`${API_PACKAGE}/package.json`)));
   return hostApi;
 }
 
@@ -167,6 +167,8 @@ async function unpack(source: string, dest: string): Promise<void> {
  */
 function copyPackageDir(source: string, dest: string): void {
   const pkg = readStage1Package(source);
+  // child_process only when a directory is installed: rkt's start-up does not pay for it.
+  const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   const cp = (from: string, to: string): void => {
     try {
       execFileSync("cp", ["-a", "--reflink=auto", from, to], { stdio: ["ignore", "ignore", "pipe"] });

@@ -2,7 +2,6 @@
 // package.json is read and its protocol range checked before its code is imported.
 import type { HostInfo, Logger, RegisteredStage1Definition, Stage1, Stage1Definition } from "@rkt/stage1-api";
 import { PROTOCOL_VERSION, Stage1Error, Tokens } from "@rkt/stage1-api";
-import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import rcompare from "semver/functions/rcompare.js";
@@ -11,6 +10,7 @@ import { RKT_VERSION } from "../version.js";
 import { BUILTIN_STAGE1_PACKAGES } from "./builtins.js";
 import { ensureApiLink, installedStage1s, isManagedLocation } from "./installed.js";
 import { checkStage1Package, readStage1Package, stage1Label, type Stage1Package } from "./package-info.js";
+import { stage0Require } from "./resolve.js";
 
 export interface Stage1Candidate {
   pkg?: Stage1Package;
@@ -24,10 +24,10 @@ export interface Stage1Candidate {
   builtin: boolean;
 }
 
-const require = createRequire(import.meta.url);
 
 /** The in-tree flavors, with the error that keeps any of them from loading. */
 export function builtinStage1s(): Stage1Candidate[] {
+  const require = stage0Require();
   return BUILTIN_STAGE1_PACKAGES.map((name) => {
     let location = name;
     try {
@@ -68,7 +68,10 @@ export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dat
   const label = stage1Label(pkg);
   let mod: { default?: RegisteredStage1Definition };
   try {
-    mod = (await import(pathToFileURL(pkg.entry).href)) as { default?: RegisteredStage1Definition };
+    // The bundled CLI (packages/cli/bin/rkt.cjs) runs from a vm.Script, where import() has no
+    // loader: it provides one for plugins, which live outside the bundle.
+    const load = (globalThis as { __rktImport?: (url: string) => Promise<unknown> }).__rktImport ?? ((url: string) => import(url));
+    mod = (await load(pathToFileURL(pkg.entry).href)) as { default?: RegisteredStage1Definition };
   } catch (err) {
     throw new Stage1Error(`stage1 ${label}: cannot load ${pkg.entry}: ${(err as Error).message}`);
   }

@@ -1,0 +1,101 @@
+// The spec files of a kvm pod, from the host inwards:
+//
+//   <pod>/kvm/vm.spec        rkt-isolation vm (the pod's process): its files, timeouts, stdio
+//   <pod>/kvm/host.spec      its host side, in the language of rkt-isolation pod: a private
+//                            mount namespace, the apps' roots (overlays) and volumes mounted
+//                            under the stage1 root that QEMU shares, the lock, QEMU's argv
+//   /rkt/kvm/guest.spec      the guest's init (vm-guest): hostname, network, stdio
+//   /rkt/pod.spec            the pod init (init.c): the apps in order, the stop timeout
+//   /rkt/apps/<app>.spec     one per app (app-spec.ts)
+import { SpecBuilder } from "@rkt/isolation";
+import type { PodContext } from "@rkt/stage1-api";
+import { podLayout } from "@rkt/stage1-api";
+import type { ResolvedApp } from "@rkt/stage1-kit";
+import { join } from "node:path";
+import type { EtcBind } from "./etc-files.js";
+import { appSpecPath, HOST_FILES, IN_GUEST } from "./layout.js";
+import type { VmNetwork } from "./network.js";
+
+export type PodStdio = { kind: "null" } | { kind: "pipe" } | { kind: "tty"; rows: number; cols: number };
+
+export interface HostSpecInput {
+  pod: PodContext;
+  apps: { app: ResolvedApp; etc: EtcBind[] }[];
+  lockFd: number;
+  qemu: { path: string; argv: string[] };
+}
+
+export function hostSpec(input: HostSpecInput): SpecBuilder {
+  const { pod } = input;
+  const spec = new SpecBuilder();
+  spec.directive("mount-ns");
+  for (const { app } of input.apps) {
+    const rootfs = app.context.rootfs;
+    if (rootfs.kind === "overlay") spec.directive("overlay", app.context.rootfsPath, rootfs.upper, rootfs.work, ...rootfs.lower);
+  }
+  for (const { app, etc } of input.apps) {
+    spec.directive("within", app.context.rootfsPath);
+    for (const m of app.mounts) {
+      spec.directive("bind", m.source, m.target, [m.recursive ? "rec" : "norec", ...(m.readOnly ? ["ro"] : [])].join(","));
+    }
+    for (const b of etc) spec.directive("bind", b.source, b.target, "ro");
+  }
+  spec.directive("within", "-");
+  spec.directive("lock-fd", input.lockFd);
+  spec.directive("cwd", pod.dir);
+  // QEMU needs no environment of the caller's (its modules directory is compiled in).
+  spec.directive("env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  spec.directive("exec", input.qemu.path, ...input.qemu.argv);
+  return spec;
+}
+
+export interface VmSpecInput {
+  pod: PodContext;
+  bootTimeout: number;
+  /** The guest init's stop timeout; the supervisor kills QEMU 5 s after it. */
+  stopTimeout: number;
+  stdio: PodStdio;
+  debug: boolean;
+}
+
+export function vmSpec(input: VmSpecInput): SpecBuilder {
+  const dir = input.pod.dir;
+  const spec = new SpecBuilder();
+  spec.directive("pod-spec", join(dir, HOST_FILES.podSpec));
+  spec.directive("pid-file", join(dir, podLayout.pid));
+  spec.directive("qemu-pid-file", join(dir, HOST_FILES.qemuPid));
+  spec.directive("control-socket", join(dir, HOST_FILES.controlSocket));
+  spec.directive("console-log", join(dir, HOST_FILES.consoleLog));
+  spec.directive("boot-timeout", String(input.bootTimeout));
+  spec.directive("stop-timeout", String(input.stopTimeout));
+  spec.directive("stdio", input.stdio.kind);
+  if (input.debug) spec.directive("debug");
+  return spec;
+}
+
+export function guestSpec(hostname: string, network: VmNetwork, stdio: PodStdio): SpecBuilder {
+  const spec = new SpecBuilder();
+  spec.directive("hostname", hostname);
+  spec.directive("net", network.kind);
+  if (stdio.kind === "tty") spec.directive("stdio", "tty", stdio.rows, stdio.cols);
+  else spec.directive("stdio", stdio.kind);
+  spec.directive("pod-spec", IN_GUEST.podSpec);
+  return spec;
+}
+
+export function initSpec(apps: string[], stopTimeoutSeconds: number): SpecBuilder {
+  const spec = new SpecBuilder();
+  spec.directive("stop-timeout", String(stopTimeoutSeconds));
+  spec.directive("ready-file", IN_GUEST.ready);
+  for (const app of apps) spec.directive("app", app, appSpecPath(app));
+  return spec;
+}
+
+export function enterSpec(controlSocket: string, app: string, env: Map<string, string>, command: string[]): SpecBuilder {
+  const spec = new SpecBuilder();
+  spec.directive("control-socket", controlSocket);
+  spec.directive("app", app);
+  for (const [k, v] of env) spec.directive("env", `${k}=${v}`);
+  spec.directive("exec", ...command);
+  return spec;
+}
