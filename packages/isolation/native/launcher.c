@@ -406,7 +406,8 @@ static char *find_cli(void) {
   if (e && *e) {
     cli = xstrdup(e);
   } else {
-    /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/dist/main.js */
+    /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/bin/rkt.cjs (which loads the
+     * bundled CLI when it is current, else dist/main.js) */
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n < 0)
@@ -417,23 +418,28 @@ static char *find_cli(void) {
       if (s)
         *s = 0;
     }
-    cli = xasprintf("%s/cli/dist/main.js", exe);
+    cli = xasprintf("%s/cli/bin/rkt.cjs", exe);
   }
   if (access(cli, R_OK) != 0)
     fail_errno("rkt: cannot find the rkt CLI script %s (set RKT_CLI)", cli);
   return cli;
 }
 
+/* The CLI's environment: ours, plus the launcher socket and the helper's own path (the CLI
+ * may run bundled, far from this package, and its stage1s exec this very binary). */
 static char **child_env(void) {
   size_t n = 0;
   for (char **e = environ; *e; e++)
     n++;
-  char **env = xmalloc((n + 2) * sizeof(char *));
+  char **env = xmalloc((n + 3) * sizeof(char *));
   size_t k = 0;
   for (char **e = environ; *e; e++)
-    if (strncmp(*e, "RKT_LAUNCHER_FD=", 16) != 0)
+    if (strncmp(*e, "RKT_LAUNCHER_FD=", 16) != 0 && strncmp(*e, "RKT_ISOLATION_HELPER=", 21) != 0)
       env[k++] = *e;
   env[k++] = "RKT_LAUNCHER_FD=3";
+  char *self = realpath("/proc/self/exe", NULL);
+  if (self)
+    env[k++] = xasprintf("RKT_ISOLATION_HELPER=%s", self);
   env[k] = NULL;
   return env;
 }

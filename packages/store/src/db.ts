@@ -58,12 +58,23 @@ const MIGRATIONS: Record<number, string> = {
   `,
 };
 
-const require = createRequire(import.meta.url);
+/**
+ * better-sqlite3 as @rkt/store depends on it. Resolved from the store's package.json, not
+ * from the calling file: in the bundled CLI every module's import.meta.url is the bundle's.
+ */
+function storeRequire(): NodeJS.Require {
+  const here = createRequire(import.meta.url);
+  try {
+    return createRequire(here.resolve("@rkt/store/package.json"));
+  } catch {
+    return here;
+  }
+}
 
 export function openDb(dir: string): DB {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   // Loaded on first use: commands that never touch the store skip the native addon.
-  const SQLite = require("better-sqlite3") as typeof Database;
+  const SQLite = storeRequire()("better-sqlite3") as typeof Database;
   const db = new SQLite(join(dir, "index.sqlite"), { timeout: 30_000 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
