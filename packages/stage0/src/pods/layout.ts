@@ -61,31 +61,43 @@ function overlayDirs(podDir: string, treeId: string, app: string): { upper: stri
 }
 
 export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], record: Stage1Record, overlay: boolean): void {
+  // The pod directory is new, private (locked, in prepare/) and deleted whole on failure,
+  // so files are written in place and each directory is made once, without the stat calls
+  // of a recursive mkdir: metadata operations dominate the preparation of large pods.
   const dir = pod.dir;
   const stage1Root = join(dir, podLayout.stage1Root);
   for (const sub of ["rkt/status", "rkt/env", "opt/stage2"]) mkdirSync(join(stage1Root, sub), { recursive: true, mode: 0o755 });
-  writeAtomic(join(dir, STAGE1_RECORD), JSON.stringify(record, null, 2) + "\n");
+  mkdirSync(join(dir, podLayout.appsInfo), { mode: 0o750 });
+  writeFileSync(join(dir, STAGE1_RECORD), JSON.stringify(record, null, 2) + "\n", { mode: 0o640 });
 
+  const overlayTrees = new Set<string>();
   for (const app of apps) {
     const info = join(dir, podLayout.appsInfo, app.name);
-    mkdirSync(info, { recursive: true, mode: 0o750 });
-    writeAtomic(join(info, "manifest"), app.imageManifestBytes);
-    writeAtomic(join(info, "treeStoreID"), app.treeId);
-    const root = appRootfs(stage1Root, app.name);
-    mkdirSync(root, { recursive: true, mode: 0o755 });
-    writeAtomic(join(stage1Root, "opt", "stage2", app.name, "manifest"), app.imageManifestBytes);
+    mkdirSync(info, { mode: 0o750 });
+    writeFileSync(join(info, "manifest"), app.imageManifestBytes, { mode: 0o640 });
+    writeFileSync(join(info, "treeStoreID"), app.treeId, { mode: 0o640 });
+    const stage2 = join(stage1Root, "opt", "stage2", app.name);
+    mkdirSync(stage2, { mode: 0o755 });
+    mkdirSync(join(stage2, "rootfs"), { mode: 0o755 });
+    writeFileSync(join(stage2, "manifest"), app.imageManifestBytes, { mode: 0o640 });
     if (overlay) {
+      if (!overlayTrees.has(app.treeId)) {
+        overlayTrees.add(app.treeId);
+        mkdirSync(join(dir, "overlay", app.treeId, "upper"), { recursive: true, mode: 0o755 });
+        mkdirSync(join(dir, "overlay", app.treeId, "work"), { mode: 0o700 });
+      }
       const { upper, work } = overlayDirs(dir, app.treeId, app.name);
-      mkdirSync(upper, { recursive: true, mode: 0o755 });
-      mkdirSync(work, { recursive: true, mode: 0o700 });
+      mkdirSync(upper, { mode: 0o755 });
+      mkdirSync(work, { mode: 0o700 });
     } else {
-      copyTree(app.treeRootfs, root);
+      copyTree(app.treeRootfs, join(stage2, "rootfs"));
     }
   }
-  if (overlay) writeAtomic(join(dir, OVERLAY_MARKER), "");
-  writeAtomic(join(dir, "pod.lck"), "", 0o600);
+  if (overlay) writeFileSync(join(dir, OVERLAY_MARKER), "");
+  writeFileSync(join(dir, "pod.lck"), "", { mode: 0o600 });
+  // The manifest last: a pod with a manifest is a fully laid out pod.
   writeAtomic(join(dir, podLayout.manifest), JSON.stringify(manifest));
-  writeAtomic(join(dir, podLayout.created), "");
+  writeFileSync(join(dir, podLayout.created), "");
 }
 
 /** A full copy preserving owners, modes, links and devices (--no-overlay). */

@@ -116,15 +116,17 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
     if (!lock) throw new RktError(`pod ${pod.uuid} is locked by another process`);
     if (req.uuidFileSave) writeFileSync(req.uuidFileSave, pod.uuid);
     pod.moveTo("prepare");
+    // Each image is looked up and rendered once, however many apps run it.
+    const perImage = new Map<string, { tree: { id: string; rootfs: string }; manifestBytes: Buffer }>();
     const prepared: PreparedApp[] = [];
     for (const [i, ra] of manifest.apps.entries()) {
-      const tree = await ctx.store.renderTree(images[i]!.key);
-      prepared.push({
-        name: ra.name,
-        imageManifestBytes: ctx.store.get(images[i]!.key).manifestBytes,
-        treeId: tree.id,
-        treeRootfs: tree.rootfs,
-      });
+      const key = images[i]!.key;
+      let image = perImage.get(key);
+      if (!image) {
+        image = { tree: await ctx.store.renderTree(key), manifestBytes: ctx.store.get(key).manifestBytes };
+        perImage.set(key, image);
+      }
+      prepared.push({ name: ra.name, imageManifestBytes: image.manifestBytes, treeId: image.tree.id, treeRootfs: image.tree.rootfs });
     }
     if (selected.kind === "image") installStage1Image(pod.dir, selected.image);
     layoutPod(pod, manifest, prepared, stage1Record(selected), overlay);
