@@ -78,10 +78,10 @@ D="$W/rkt-data"
 S="$W/skopeo"
 hyperfine --style basic --runs "$RUNS" --warmup 1 --export-json "$W/hyperfine.json" \
   --command-name "rkt fetch (download + verify + render)" \
-  --prepare "rm -rf $D" \
+  --prepare "rm -rf $D && sync" \
   "$RKT --dir=$D --insecure-options=image,http fetch docker://$HOST/bench/big:1" \
   --command-name "skopeo copy + umoci unpack" \
-  --prepare "rm -rf $S && mkdir -p $S" \
+  --prepare "rm -rf $S && mkdir -p $S && sync" \
   "skopeo copy --quiet --src-tls-verify=false docker://$HOST/bench/big:1 oci:$S/layout:big && umoci unpack --image $S/layout:big $S/bundle"
 
 RKT_MED=$(jq '.results[0].median' "$W/hyperfine.json")

@@ -26,7 +26,10 @@ function writeDockerAuth(sb: Sandbox, registry: string, user: string, password: 
 }
 
 describe("htpasswd (basic auth)", () => {
-  const sb = new Sandbox("oci-basic");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-basic");
+  });
   let reg: Registry;
 
   beforeAll(async () => {
@@ -35,7 +38,7 @@ describe("htpasswd (basic auth)", () => {
   });
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test("without credentials: 254 and what to configure", async () => {
@@ -62,7 +65,10 @@ describe("htpasswd (basic auth)", () => {
 });
 
 describe("token auth (Bearer challenge)", () => {
-  const sb = new Sandbox("oci-token");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-token");
+  });
   let reg: Registry;
 
   beforeAll(async () => {
@@ -71,7 +77,7 @@ describe("token auth (Bearer challenge)", () => {
   });
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test("without credentials the token service says no", async () => {
@@ -91,8 +97,12 @@ describe("token auth (Bearer challenge)", () => {
 });
 
 describe("TLS", () => {
-  const sb = new Sandbox("oci-tls");
-  const ca = new TestCA();
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-tls");
+    ca = new TestCA();
+  });
+  let ca!: TestCA;
   let reg: Registry;
 
   beforeAll(async () => {
@@ -101,8 +111,8 @@ describe("TLS", () => {
   });
   afterAll(async () => {
     await reg?.stop();
-    ca.cleanup();
-    sb.cleanup();
+    ca?.cleanup();
+    sb?.cleanup();
   });
 
   test("an untrusted certificate: 254 with the hint", async () => {

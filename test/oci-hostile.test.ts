@@ -13,9 +13,13 @@ import { Registry } from "./helpers/registry.js";
 const FETCH = ["--insecure-options=image,http", "fetch"];
 
 describe("hostile images and a misbehaving registry", () => {
-  const sb = new Sandbox("oci-hostile");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-hostile");
+    outside = sb.path("outside");
+  });
   let reg: Registry;
-  const outside = sb.path("outside");
+  let outside = "";
   const layouts = new Map<string, { layout: Layout; manifest: string }>();
 
   async function image(name: string, layers: RawEntry[][]): Promise<void> {
@@ -75,7 +79,7 @@ describe("hostile images and a misbehaving registry", () => {
 
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test("a `..` entry", async () => {

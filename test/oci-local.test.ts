@@ -29,7 +29,10 @@ function storeLeftovers(sb: Sandbox): string[] {
 }
 
 describe("oci:, oci-archive: and docker-archive: sources", () => {
-  const sb = new Sandbox("oci-local");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-local");
+  });
   let layout: Layout;
   let v1: Descriptor;
   let v2: Descriptor;
@@ -52,7 +55,7 @@ describe("oci:, oci-archive: and docker-archive: sources", () => {
     skopeo([`oci:${layout.dir}:1.0`, `oci-archive:${sb.path("app.oci.tar")}:1.0`]);
     skopeo([`oci:${layout.dir}:2.0`, `docker-archive:${sb.path("app.docker.tar")}:example.com/app:2.0`]);
   });
-  afterAll(() => sb.cleanup());
+  afterAll(() => sb?.cleanup());
 
   test("oci:DIR:REF fetches that image; its ID is the manifest digest; it runs", async () => {
     const r = await sb.rkt([...FETCH, `oci:${layout.dir}:1.0`]);
@@ -103,6 +106,23 @@ describe("oci:, oci-archive: and docker-archive: sources", () => {
     expect(wrong.stderr).toMatch(/no image tagged "example\.com\/other:1" \(it has example\.com\/app:2\.0\)/);
   });
 
+  test("a zstd-compressed layer: applied where Node.js can decompress it, a clear error otherwise", async () => {
+    const l = new Layout(sb.path("zstd"));
+    const tar = rawTar([{ path: "z", content: "zstd layer" }]);
+    writeFileSync(sb.path("z.tar"), tar);
+    execFileSync("zstd", ["-q", "-f", sb.path("z.tar"), "-o", sb.path("z.tar.zst")]);
+    const m = l.image({ layers: [{ tar, blob: readFileSync(sb.path("z.tar.zst")), mediaType: "application/vnd.oci.image.layer.v1.tar+zstd" }] });
+    l.tag("z", m);
+    const r = await sb.rkt([...FETCH, `oci:${l.dir}:z`]);
+    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+    if (major > 22 || (major === 22 && minor >= 15)) {
+      expect(r.code).toBe(0);
+    } else {
+      expect(r.code).toBe(254);
+      expect(r.stderr).toMatch(/is zstd-compressed, which needs Node\.js 22\.15 or later/);
+    }
+  });
+
   test("without --insecure-options=image: no signatures for these images", async () => {
     const r = await sb.rkt(["fetch", `oci:${layout.dir}:1.0`]);
     expect(r.code).toBe(254);
@@ -111,8 +131,11 @@ describe("oci:, oci-archive: and docker-archive: sources", () => {
 });
 
 describe("bad local images: one message, exit 254, nothing stored", () => {
-  const sb = new Sandbox("oci-local-bad");
-  afterAll(() => sb.cleanup());
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-local-bad");
+  });
+  afterAll(() => sb?.cleanup());
 
   async function expectRejected(arg: string, message: RegExp): Promise<void> {
     const r = await sb.rkt([...FETCH, arg]);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Layout, layerFromEntries, push, sha256, umoci } from "./fixtures/oci.js";
 import { makeBusyboxRootfs } from "./fixtures/rootfs.js";
-import { Sandbox } from "./helpers/rkt.js";
+import { RKT, run, Sandbox } from "./helpers/rkt.js";
 import { Registry } from "./helpers/registry.js";
 
 const INSECURE = "--insecure-options=image,http";
@@ -25,7 +25,10 @@ function manifestDigest(layout: string, ref: string): string {
 }
 
 describe("docker:// images from a registry", () => {
-  const sb = new Sandbox("oci-registry");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-registry");
+  });
   let reg: Registry;
   let umociLayout: string;
   let appDigest: string;
@@ -108,7 +111,7 @@ describe("docker:// images from a registry", () => {
 
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test("fetch prints the short ID of the manifest digest and renders the tree", async () => {
@@ -163,6 +166,15 @@ describe("docker:// images from a registry", () => {
     expect(ann["appc.io/docker/manifesthash"]).toBe(appDigest);
     expect(ann["appc.io/docker/originalname"]).toBe(`docker://${reg.host}/app:1.0`);
     expect(JSON.parse(ann["appc.io/docker/entrypoint"])).toEqual(["/bin/sh", "-c"]);
+  });
+
+  test("the docker:// reference names the stored image in image commands", async () => {
+    const r = await sb.rkt(["image", "cat-manifest", `docker://${reg.host}/app:1.0`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).labels).toContainEqual({ name: "version", value: "1.0" });
+    const none = await sb.rkt(["image", "cat-manifest", `docker://${reg.host}/app:9`]);
+    expect(none.code).toBe(254);
+    expect(none.stderr).toMatch(/no image found for "docker:\/\/127\.0\.0\.1:\d+\/app:9"/);
   });
 
   test("the same image as a Docker schema 2 manifest: a new ID, no layer downloaded again, one tree", async () => {
@@ -256,6 +268,25 @@ describe("docker:// images from a registry", () => {
     expect(r.code).toBe(0);
   });
 
+  test.runIf(existsSync("/usr/bin/systemd-nspawn"))("run on nspawn: the same app, the same exit code", async () => {
+    const r = await sb.rkt([INSECURE, "run", "--stage1-name=nspawn", "--net=host", `docker://${reg.host}/app:1.0`]);
+    expect(r.stdout).toBe("hello from /srv as 1000:1000\n");
+    expect(r.code).toBe(7);
+    const seed = await sb.rkt([INSECURE, "run", "--stage1-name=nspawn", "--net=host", shortKey(appDigest), "--exec=/bin/cat", "--", "/data/seed"]);
+    expect(seed.stdout).toBe("seeded by the image\n");
+    expect(seed.code).toBe(0);
+  });
+
+  test("image extract gives the rendered tree; image verify checks it", async () => {
+    const dir = sb.path("extract-app");
+    expect((await sb.rkt(["image", "extract", shortKey(appDigest), dir])).code).toBe(0);
+    expect(readFileSync(join(dir, "rootfs", "srv", "new.txt"), "utf8")).toBe("new\n");
+    expect(JSON.parse(readFileSync(join(dir, "manifest"), "utf8")).name).toMatch(/\/app$/);
+    const v = await sb.rkt(["image", "verify", shortKey(appDigest)]);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/successfully verified checksum for image/);
+  });
+
   test("export writes an oci-archive that skopeo reads and that fetches back to the same ID", async () => {
     const out = sb.path("app.oci.tar");
     const r = await sb.rkt(["image", "export", shortKey(appDigest), out]);
@@ -295,7 +326,10 @@ describe("docker:// images from a registry", () => {
 });
 
 describe("manifest lists and image indexes", () => {
-  const sb = new Sandbox("oci-index");
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-index");
+  });
   let reg: Registry;
   let amd64: string;
   let arm64: string;
@@ -324,7 +358,7 @@ describe("manifest lists and image indexes", () => {
 
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test.each(["oci", "docker"])("an %s index: the linux/amd64 entry is fetched and runs", async (tag) => {
@@ -349,9 +383,14 @@ describe("manifest lists and image indexes", () => {
   });
 });
 
-describe("concurrent fetches of one image", () => {
-  const sb = new Sandbox("oci-concurrent");
+describe("concurrent fetches of one image; resumed downloads", () => {
+  let sb!: Sandbox;
+  beforeAll(() => {
+    sb = new Sandbox("oci-concurrent");
+  });
   let reg: Registry;
+  let bigLayout: Layout;
+  let bigDigest: string;
 
   beforeAll(async () => {
     reg = await Registry.start();
@@ -369,12 +408,14 @@ describe("concurrent fetches of one image", () => {
     }
     const m = layout.image({ layers, config: { Cmd: ["/bin/true"] } });
     layout.tag("big", m);
+    bigLayout = layout;
+    bigDigest = m.digest;
     await push(layout.dir, "big", `${reg.host}/big:1`);
   });
 
   afterAll(async () => {
     await reg?.stop();
-    sb.cleanup();
+    sb?.cleanup();
   });
 
   test("three rkt processes: same ID, every blob downloaded once, one tree", async () => {
@@ -389,5 +430,20 @@ describe("concurrent fetches of one image", () => {
     expect(gets.filter((g, i) => gets.indexOf(g) !== i)).toEqual([]);
     expect(readdirSync(join(sb.dataDir, "cas", "tree")).filter((n) => n.startsWith("deps-"))).toHaveLength(1);
     expect((await sb.rkt(["image", "list", "--no-legend"])).stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("a partial download left by an interrupted rkt is resumed with a Range request", async () => {
+    const data = sb.path("resume-data");
+    const layer = JSON.parse(readFileSync(bigLayout.blobPath(bigDigest), "utf8")).layers[2] as { digest: string; size: number };
+    const half = readFileSync(bigLayout.blobPath(layer.digest)).subarray(0, Math.floor(layer.size / 2));
+    mkdirSync(join(data, "cas", "tmp"), { recursive: true });
+    writeFileSync(join(data, "cas", "tmp", `partial-sha256-${layer.digest.slice(7)}`), half);
+    const mark = reg.mark();
+    const r = await run(RKT, [`--dir=${data}`, "--debug", INSECURE, "fetch", `docker://${reg.host}/big:1`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`resuming a partial download at byte ${half.length}`);
+    const served = reg.requests(mark).filter((q) => q.path.endsWith(layer.digest));
+    expect(served.map((q) => q.status)).toEqual([206]);
+    expect(readdirSync(join(data, "cas", "tmp"))).toEqual([]);
   });
 });

@@ -45,14 +45,17 @@ export class Registry {
   }
 
   static async start(opts: RegistryOptions = {}): Promise<Registry> {
-    const r = new Registry(opts);
-    try {
-      await r.launch();
-    } catch (err) {
-      await r.stop();
-      throw err;
+    // A free port can be taken by someone else before the registry binds it: try again.
+    for (let attempt = 1; ; attempt++) {
+      const r = new Registry(opts);
+      try {
+        await r.launch();
+        return r;
+      } catch (err) {
+        await r.stop();
+        if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+      }
     }
-    return r;
   }
 
   get dataDir(): string {

@@ -28,6 +28,11 @@
  *   qemu-pid-file <path>    QEMU's pid (rkt stop --force, gc)
  *   control-socket <path>   where rkt enter connects
  *   console-log <path>      the guest's serial console
+ *   netns <path>            the pod's network namespace (CNI networks): we and QEMU join
+ *                           it, QEMU's tap devices are there
+ *   timings-file <path>     written at the end: milliseconds from QEMU's start to the guest's
+ *                           READY (the pod init starts the apps), to the pod's exit code, to
+ *                           QEMU's exit, and the guest kernel's uptime at READY
  *   boot-timeout <seconds>  default 60
  *   stop-timeout <seconds>  default 10: how long the guest's init gives the apps after
  *                           SIGTERM; QEMU is killed 5 s after that
@@ -39,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,7 +68,7 @@
 #define QEMU_CON_FD 4
 
 struct vm_spec {
-  char *pod_spec, *pid_file, *qemu_pid_file, *control_socket, *console_log;
+  char *pod_spec, *pid_file, *qemu_pid_file, *control_socket, *console_log, *timings_file, *netns;
   double boot_timeout, stop_timeout;
   enum { IO_NULL, IO_PIPE, IO_TTY } stdio;
   int debug;
@@ -123,6 +129,10 @@ static void vm_spec_load(const char *path, struct vm_spec *s) {
       str = &s->control_socket;
     else if (!strcmp(f[0], "console-log"))
       str = &s->console_log;
+    else if (!strcmp(f[0], "timings-file"))
+      str = &s->timings_file;
+    else if (!strcmp(f[0], "netns"))
+      str = &s->netns;
     else if (!strcmp(f[0], "boot-timeout"))
       secs = &s->boot_timeout;
     else if (!strcmp(f[0], "stop-timeout"))
@@ -312,6 +322,12 @@ int cmd_vm(const char *spec_path) {
     fail_errno("stage1: lock fd %d", s.lock_fd);
   if (chdir(s.cwd) != 0)
     fail_errno("stage1: cannot change to the working directory %s", s.cwd);
+  if (vs.netns) {
+    int nfd = open(vs.netns, O_RDONLY | O_CLOEXEC);
+    if (nfd < 0 || setns(nfd, CLONE_NEWNET) != 0)
+      fail_errno("stage1: joining the pod's network namespace %s", vs.netns);
+    close(nfd);
+  }
   if (write_number(vs.pid_file, (long)getpid()) != 0)
     fail_errno("stage1: writing %s", vs.pid_file);
 
@@ -372,6 +388,8 @@ int cmd_vm(const char *spec_path) {
   int pod_code = -1, ctl_open = 1, con_open = 1;
   uint32_t credit = VM_IN_WINDOW;
   int64_t boot_deadline = t0 + (int64_t)(vs.boot_timeout * 1000), stop_deadline = -1, bye_deadline = -1;
+  int64_t ready_at = -1, exit_at = -1;
+  uint32_t guest_uptime = 0;
 
   while (qemu_status < 0 || ctl_open || con_open) {
     int64_t now = vm_now_ms();
@@ -477,6 +495,8 @@ int cmd_vm(const char *spec_path) {
         switch (h.type) {
         case VF_READY:
           ready = 1;
+          ready_at = vm_now_ms();
+          guest_uptime = h.len == 4 ? vm_get_u32(p) : 0;
           if (vs.debug)
             say("stage1: the guest is up %lld ms after QEMU started (kernel uptime %u ms); "
                 "starting the apps",
@@ -509,6 +529,7 @@ int cmd_vm(const char *spec_path) {
         case VF_EXIT:
           if (h.len == 4 && pod_code < 0) {
             pod_code = (int)(int32_t)vm_get_u32(p);
+            exit_at = vm_now_ms();
             vm_queue_frame(&toguest, VF_BYE, 0, NULL, 0);
             bye_deadline = vm_now_ms() + 10000;
             if (vs.debug)
@@ -610,6 +631,13 @@ int cmd_vm(const char *spec_path) {
     }
   }
   unlink(vs.control_socket);
+  if (vs.timings_file) {
+    char t[256];
+    snprintf(t, sizeof t, "ready-ms %lld\nexit-code-ms %lld\nqemu-exit-ms %lld\nguest-uptime-at-ready-ms %u\n",
+             ready_at < 0 ? -1LL : (long long)(ready_at - t0), exit_at < 0 ? -1LL : (long long)(exit_at - t0),
+             (long long)(vm_now_ms() - t0), guest_uptime);
+    write_file_atomic(vs.timings_file, t);
+  }
   if (vs.debug)
     say("stage1: QEMU ended %lld ms after it started (%s %d)", (long long)(vm_now_ms() - t0),
         WIFSIGNALED(qemu_status) ? "signal" : "status",

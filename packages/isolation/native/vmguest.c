@@ -47,6 +47,7 @@
 
 #include "common.h"
 #include "vm.h"
+#include "vmnet.h"
 
 #define NEWROOT "/root"
 #define GUEST_SPEC "/rkt/kvm/guest.spec"
@@ -55,10 +56,28 @@
 #define MAX_CHANS 64
 
 enum stdio_mode { STDIO_NULL, STDIO_PIPE, STDIO_TTY };
+enum net_mode { NET_NONE, NET_SLIRP, NET_TAP };
+
+/* A NIC behind a tap device of the pod's network namespace, found by its MAC. */
+struct guest_nic {
+  char *mac;
+  char **addrs; /* CIDR */
+  size_t naddrs;
+};
+
+struct guest_route {
+  char *mac; /* the NIC it goes through */
+  char *dst; /* CIDR */
+  char *gw;  /* NULL: on link */
+};
 
 struct guest_cfg {
   char *hostname;
-  int net_slirp;
+  enum net_mode net;
+  struct guest_nic *nics;
+  size_t nnics;
+  struct guest_route *routes;
+  size_t nroutes;
   enum stdio_mode stdio;
   unsigned rows, cols;
   char *pod_spec;
@@ -84,6 +103,25 @@ struct chan {
 };
 
 static int ctl = -1; /* the control port */
+static int verbose;  /* "vm-guest debug": timings on the console */
+
+/* A debug line on the kernel console, with the time since the kernel started. */
+PRINTF(1, 2) static void trace(const char *fmt, ...) {
+  if (!verbose)
+    return;
+  struct timespec up;
+  clock_gettime(CLOCK_BOOTTIME, &up);
+  char msg[512];
+  int n = snprintf(msg, sizeof msg, "[%5ld.%06ld] rkt: ", (long)up.tv_sec, up.tv_nsec / 1000);
+  va_list ap;
+  va_start(ap, fmt);
+  n += vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof msg - 2)
+    n = sizeof msg - 2;
+  msg[n++] = '\n';
+  write_all(2, msg, (size_t)n);
+}
 static struct chan chans[MAX_CHANS];
 static struct vm_reader rd;
 
@@ -231,12 +269,14 @@ static void load_cfg(struct guest_cfg *c) {
   if (!text)
     GFAIL_ERRNO("reading %s", GUEST_SPEC);
   int line = 0, version = 0;
-  char *f[8];
+  char *f[64];
   for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
     line++;
     if (!*l || *l == '#')
       continue;
-    int n = split_fields(l, " ", f, 8);
+    int n = split_fields(l, " ", f, 64);
+    if (n < 0)
+      guest_fail("stage1: %s:%d: too many fields", GUEST_SPEC, line);
     for (int i = 0; i < n; i++)
       if (pct_decode(f[i]) != 0)
         guest_fail("stage1: %s:%d: invalid percent-encoding", GUEST_SPEC, line);
@@ -244,8 +284,24 @@ static void load_cfg(struct guest_cfg *c) {
       version = 1;
     else if (n == 2 && !strcmp(f[0], "hostname"))
       c->hostname = f[1];
-    else if (n == 2 && !strcmp(f[0], "net") && (!strcmp(f[1], "slirp") || !strcmp(f[1], "none")))
-      c->net_slirp = !strcmp(f[1], "slirp");
+    else if (n == 2 && !strcmp(f[0], "net") && !strcmp(f[1], "none"))
+      c->net = NET_NONE;
+    else if (n == 2 && !strcmp(f[0], "net") && !strcmp(f[1], "slirp"))
+      c->net = NET_SLIRP;
+    else if (n == 2 && !strcmp(f[0], "net") && !strcmp(f[1], "tap"))
+      c->net = NET_TAP;
+    else if (n >= 2 && !strcmp(f[0], "nic")) {
+      c->nics = xrealloc(c->nics, (c->nnics + 1) * sizeof *c->nics);
+      struct guest_nic *nic = &c->nics[c->nnics++];
+      nic->mac = f[1];
+      nic->naddrs = (size_t)(n - 2);
+      nic->addrs = xmalloc((nic->naddrs + 1) * sizeof(char *));
+      for (int i = 2; i < n; i++)
+        nic->addrs[i - 2] = f[i];
+    } else if (n == 4 && !strcmp(f[0], "route")) {
+      c->routes = xrealloc(c->routes, (c->nroutes + 1) * sizeof *c->routes);
+      c->routes[c->nroutes++] = (struct guest_route){f[1], f[2], strcmp(f[3], "-") ? f[3] : NULL};
+    }
     else if (n == 2 && !strcmp(f[0], "stdio") && !strcmp(f[1], "null"))
       c->stdio = STDIO_NULL;
     else if (n == 2 && !strcmp(f[0], "stdio") && !strcmp(f[1], "pipe"))
@@ -329,14 +385,39 @@ static void if_up(int sock, const char *ifname, const char *addr, const char *ma
     GFAIL_ERRNO("bringing %s up", ifname);
 }
 
+/* The NICs of CNI networks: each found by its MAC, with its addresses and routes. */
+static void tap_network(const struct guest_cfg *c) {
+  char e[512], ifname[IF_NAMESIZE];
+  for (size_t i = 0; i < c->nnics; i++) {
+    const struct guest_nic *nic = &c->nics[i];
+    if (vmnet_ifname_by_mac(nic->mac, ifname) != 0)
+      guest_fail("stage1: the VM has no network card with MAC address %s", nic->mac);
+    for (size_t k = 0, v4 = 0; k < nic->naddrs; k++) {
+      int ipv4 = !strchr(nic->addrs[k], ':');
+      if (vmnet_address(ifname, ipv4 ? (int)v4 : 0, nic->addrs[k], e, sizeof e) != 0)
+        guest_fail("stage1: %s: %s", ifname, e);
+      v4 += ipv4;
+    }
+  }
+  for (size_t i = 0; i < c->nroutes; i++) {
+    const struct guest_route *r = &c->routes[i];
+    if (vmnet_ifname_by_mac(r->mac, ifname) != 0)
+      guest_fail("stage1: the VM has no network card with MAC address %s", r->mac);
+    if (vmnet_route(ifname, r->dst, r->gw, e, sizeof e) != 0)
+      guest_fail("stage1: %s: %s", ifname, e);
+  }
+}
+
 /* lo always; with QEMU's user-mode network, eth0 as slirp expects it (10.0.2.15/24,
- * gateway 10.0.2.2, DNS proxy 10.0.2.3). */
+ * gateway 10.0.2.2, DNS proxy 10.0.2.3); with CNI networks, what they gave. */
 static void network(const struct guest_cfg *c) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     GFAIL_ERRNO("socket");
   if_up(s, "lo", NULL, NULL);
-  if (c->net_slirp) {
+  if (c->net == NET_TAP)
+    tap_network(c);
+  if (c->net == NET_SLIRP) {
     if_up(s, "eth0", "10.0.2.15", "255.255.255.0");
     struct rtentry rt;
     memset(&rt, 0, sizeof rt);
@@ -634,25 +715,33 @@ static int pod_ready(void) {
 }
 
 int cmd_vm_guest(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
   if (getpid() != 1) {
     fputs("rkt-isolation: vm-guest is the init of a kvm pod's virtual machine\n", stderr);
     return EXIT_RKT;
   }
+  /* "vm-guest poweroff": power off at once. The baseline of bench/kvm-start.sh: a boot of
+   * the same kernel and initramfs that does nothing. */
+  if (argc >= 1 && !strcmp(argv[0], "poweroff"))
+    power_off();
+  verbose = argc >= 1 && !strcmp(argv[0], "debug");
+  trace("init started");
   umask(022);
   mount_or_fail("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   mount_or_fail("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   mount_or_fail("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
   load_modules();
+  trace("modules loaded");
   ctl = open_port(VM_PORT_CONTROL);
+  trace("control port open");
   mount_share();
+  trace("9p share mounted");
   struct guest_cfg cfg;
   load_cfg(&cfg);
   api_filesystems();
   if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) != 0)
     GFAIL_ERRNO("setting the hostname %s", cfg.hostname);
   network(&cfg);
+  trace("network, hostname and API filesystems ready");
   if (chdir(NEWROOT) != 0 || mount(".", "/", NULL, MS_MOVE, NULL) != 0 || chroot(".") != 0 ||
       chdir("/") != 0)
     GFAIL_ERRNO("switching to the pod's root");
@@ -676,14 +765,20 @@ int cmd_vm_guest(int argc, char **argv) {
 
   int pod_code = -1;      /* the init's exit code, once it ended */
   int stop_pending = 0;   /* a STOP waits until the init has blocked its signals */
+  int ready_seen = 0;
 
   for (;;) {
     struct chan *pod = chan_find(0);
     if (pod_code >= 0 && pod && chan_done(pod)) {
       int32_t code = pod_code;
+      trace("the pod init exited with %d", pod_code);
       send_frame(VF_EXIT, 0, &code, sizeof code);
       wait_bye(10000);
       power_off();
+    }
+    if (!ready_seen && pod_code < 0 && pod_ready()) {
+      ready_seen = 1;
+      trace("the apps are started");
     }
     if (stop_pending && pod_code < 0 && (pod_ready() || vm_now_ms() - init_started > 1000)) {
       kill(init, SIGTERM);

@@ -36,3 +36,8 @@ export function digestHex(d: Digest): string {
 export function sha256Digest(data: Buffer | string): Digest {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;
 }
+
+/** `sha256:` and the first 12 hex digits, for progress lines and messages. */
+export function shortDigest(d: Digest): string {
+  return d.slice(0, "sha256:".length + 12);
+}

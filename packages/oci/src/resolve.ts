@@ -1,7 +1,6 @@
 // From a reference to one image: fetch what it names, follow an index (or a manifest list)
 // to the entry for this platform, and read the image config.
 import { parseImageConfig, type ImageConfig } from "./config.js";
-import type { Digest } from "./digest.js";
 import { OciError } from "./errors.js";
 import { parseManifest, type ImageManifestDoc, type Platform } from "./manifest.js";
 import { isConfigType } from "./media-types.js";
@@ -50,8 +49,4 @@ export async function resolveImage(source: ImageSource, platform: Platform): Pro
   const { manifest, doc, indexes } = await resolveManifest(source, platform);
   const { config, parsed } = await readConfig(source, doc, manifest.file);
   return { manifest, doc, config, parsedConfig: parsed, indexes };
-}
-
-export function shortDigest(d: Digest): string {
-  return d.slice(0, "sha256:".length + 12);
 }

@@ -31,3 +31,5 @@ export * from "./trust/pubkeys.js";
 export * from "./trust/prompt.js";
 export * from "./stage1/installed.js";
 export * from "./stage1/image-stage1.js";
+export * from "./pods/network.js";
+export * from "./pods/ports.js";

@@ -12,10 +12,20 @@ export const Capability = {
   MultiApp: "multi-app",
   /** Apps' exit codes recorded in rkt/status/<app> and returned by `rkt run`. */
   ExitStatus: "exit-status",
-  /** A network namespace of the pod's own (--net other than host). */
+  /**
+   * A network namespace of the pod's own (--net other than host). stage0 makes it, joins
+   * the CNI networks and hands it over in RuntimeOptions.network; without this capability
+   * a pod shares the host's network (and an explicit --net other than host is refused).
+   */
   PrivateNetwork: "private-network",
-  /** --port forwarding into the pod. */
+  /** --port: stage0 forwards host ports to the pod's address in its network namespace. */
   PortForward: "port-forward",
+  /**
+   * The stage1 sets up the pod's networks itself from RuntimeOptions.net (rkt stage1
+   * images do, with their own CNI plugins): stage0 makes no network namespace for it.
+   * Protocol 1.1.
+   */
+  OwnNetwork: "own-network",
   /** --hostname and a UTS namespace. */
   Hostname: "hostname",
   /** Seccomp filters from isolators and --seccomp. */

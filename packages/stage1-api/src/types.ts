@@ -38,11 +38,42 @@ export interface NetworkRequest {
   args?: string;
 }
 
+/**
+ * The pod's network, as stage0 made it before `run` (protocol 1.1): for a stage1 with the
+ * `private-network` capability (and without `own-network`), every --net other than host
+ * gives a network namespace of the pod's own, with `lo` up and one interface per CNI
+ * network (none for --net=none). The namespace lives until gc, whatever happens to the
+ * pod's processes; stage0 tears it down after the stage1's gc. A stage1 must not delete it.
+ *
+ *   --net=host         {host: true}
+ *   otherwise          {host: false, netnsPath, interfaces}
+ *
+ * A container stage1 runs the pod inside netnsPath (nspawn: --network-namespace-path). A VM
+ * stage1 runs its hypervisor inside netnsPath and makes its own tap device there, wired to
+ * each interface (tc redirect or a bridge), and gives the guest the interface's MAC,
+ * addresses and routes: anything it creates in the namespace goes away with it.
+ */
 export interface PodNetwork {
   /** The network namespace the pod must join (bind-mounted nsfs path), when it has one. */
   netnsPath?: string;
   /** Whether the pod shares the host's network stack. */
   host: boolean;
+  /** The CNI-made interfaces inside netnsPath, in order (eth0, eth1...). Protocol 1.1. */
+  interfaces?: PodInterface[];
+}
+
+/** One network's interface in the pod's namespace, from the CNI result. */
+export interface PodInterface {
+  /** The CNI network's name (default, default-restricted, a net.d name). */
+  netName: string;
+  /** Its name inside the namespace: eth0, eth1... */
+  ifName: string;
+  /** Its MAC address, when the plugin reported it. */
+  mac?: string;
+  /** Addresses in CIDR form (172.16.28.2/24), each with its gateway when there is one. */
+  addresses: { address: string; gateway?: string }[];
+  /** The routes the plugin set up for it (dst in CIDR form, gw absent for on-link routes). */
+  routes: { dst: string; gw?: string }[];
 }
 
 export type ResolvConfMode = "default" | "host" | "stage0" | "none";

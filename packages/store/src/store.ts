@@ -145,6 +145,11 @@ export class ImageStore {
     return this.paths.blob(key);
   }
 
+  /** Records the size of the tree an image renders to (image list counts it). */
+  recordTreeSize(key: string, treeId: string): void {
+    this.db.prepare("UPDATE images SET tree_size = (SELECT size FROM trees WHERE id = ?) WHERE key = ?").run(treeId, key);
+  }
+
   /** Marks an image as fetched by its `latest` tag (preferred by name lookups). */
   markLatest(key: string): void {
     this.db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(key);
@@ -258,18 +263,7 @@ export class ImageStore {
    * that share all their layers share one tree.
    */
   private renderPlan(key: string): { id: string; layers: string[]; fill: (rootfs: string) => Promise<void> } {
-    if (this.get(key).kind === "oci") {
-      const layers = this.imageBlobs(key, "layer");
-      const chain = createHash("sha512").update(["oci-layers", ...layers.map((l) => l.digest)].join("\n")).digest("hex");
-      return {
-        id: `deps-${keyFromDigest(chain)}`,
-        layers: [key],
-        fill: async (rootfs) => {
-          for (const layer of layers) await this.applyLayer(layer, rootfs);
-          this.markUsed(key);
-        },
-      };
-    }
+    if (this.get(key).kind === "oci") return this.ociPlan(key, this.imageBlobs(key, "layer"));
     const layers = this.renderOrder(key);
     return {
       id: this.treeId(layers),
@@ -282,6 +276,31 @@ export class ImageStore {
         applyPathWhitelist(rootfs, this.manifest(key).pathWhitelist);
       },
     };
+  }
+
+  /** The tree of OCI layers: its ID depends on the layer chain alone. */
+  private ociPlan(key: string, layers: OciBlobRef[], ready?: (i: number) => Promise<void>): { id: string; layers: string[]; fill: (rootfs: string) => Promise<void> } {
+    const chain = createHash("sha512").update(["oci-layers", ...layers.map((l) => l.digest)].join("\n")).digest("hex");
+    return {
+      id: `deps-${keyFromDigest(chain)}`,
+      layers: [key],
+      fill: async (rootfs) => {
+        for (const [i, layer] of layers.entries()) {
+          await ready?.(i);
+          await this.applyLayer(layer, rootfs);
+        }
+        this.markUsed(key);
+      },
+    };
+  }
+
+  /**
+   * Renders the tree of an OCI image from its layers before the image is recorded, so that
+   * a fetch can apply each layer as soon as it is downloaded: `ready(i)` resolves when
+   * layer i is in the store (and rejects when it never will be).
+   */
+  async renderOciLayers(key: string, layers: OciBlobRef[], ready: (i: number) => Promise<void>): Promise<TreeInfo> {
+    return this.buildTree(key, this.ociPlan(key, layers, ready));
   }
 
   /**
@@ -311,7 +330,11 @@ export class ImageStore {
 
   /** The rendered tree of an image, rendering it first when needed. */
   async renderTree(key: string): Promise<TreeInfo> {
-    const { id, layers, fill } = this.renderPlan(key);
+    return this.buildTree(key, this.renderPlan(key));
+  }
+
+  private async buildTree(key: string, plan: { id: string; layers: string[]; fill: (rootfs: string) => Promise<void> }): Promise<TreeInfo> {
+    const { id, layers, fill } = plan;
     const dir = this.paths.tree(id);
     if (existsSync(join(dir, "rendered"))) return { id, rootfs: join(dir, "rootfs"), layers };
 

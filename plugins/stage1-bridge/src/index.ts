@@ -20,6 +20,8 @@ export default defineStage1({
     Capability.Hostname,
     Capability.PrivateNetwork,
     Capability.PortForward,
+    // The image's stage1 joins the CNI networks itself, as rkt's did.
+    Capability.OwnNetwork,
     Capability.EmptyVolumes,
     Capability.Ipc,
     Capability.Seccomp,

@@ -14,7 +14,7 @@ import { cpioNewc, type CpioEntry } from "./cpio.js";
 import { GUEST_MODULES, resolveModules, type GuestModule } from "./modules.js";
 
 /** Bumped whenever the layout below changes, so old references are not reused. */
-const FORMAT = "rkt-kvm-initramfs-1";
+const FORMAT = "rkt-kvm-initramfs-2";
 
 export const MODULE_LIST = "etc/rkt-modules";
 

@@ -35,10 +35,11 @@ import { etcBinds, writeEtcFiles } from "./etc-files.js";
 import { guestInitramfs } from "./initramfs.js";
 import { guestKernel } from "./kernel.js";
 import { appSpecPath, host, HOST_FILES, IN_GUEST, layoutStage1Root } from "./layout.js";
-import { vmNetwork } from "./network.js";
+import { vmNetwork, type VmNetwork } from "./network.js";
 import { alive, findQemu, podQemuPid, sleep, waitGone } from "./processes.js";
 import { hostTscKhz, kernelCmdline, qemuArgv } from "./qemu.js";
 import { vmCpus, vmMemoryMiB } from "./resources.js";
+import { wireTaps } from "./taps.js";
 import { enterSpec, guestSpec, hostSpec, initSpec, vmSpec, type PodStdio } from "./specs.js";
 
 /** What `rkt status` shows as hypervisor=... (the stage1-api's <pod>/hypervisor file). */
@@ -76,7 +77,7 @@ export class KvmStage1 implements Stage1 {
     if (options.interactive && pod.apps.length !== 1) throw new Stage1Error("interactive option only supports pods with one app");
     const cfg = loadConfig(options.localConfigDir);
     const hostname = podHostname(pod, options.hostname);
-    const network = vmNetwork(options, this.logger);
+    const wanted = vmNetwork(options, this.logger);
 
     const apps: { app: ResolvedApp; isolation: AppIsolation }[] = pod.apps.map((ctx) => {
       const app = resolveApp(pod, ctx, { recursiveByDefault: true });
@@ -103,6 +104,8 @@ export class KvmStage1 implements Stage1 {
     this.logger.debug(`guest kernel ${kernel.source}${kernel.pvh ? ` (booted as ${kernel.boot})` : " (no PVH vmlinux inside: booted as is, slowly)"}; initramfs ${initramfs}`);
     if (accel.accel === "tcg" && cpus > 1) this.logger.debug(`${cpus} vCPUs under TCG emulation: slower than one, and the probe saw such guests hang`);
 
+    const network: VmNetwork = wanted.kind === "tap" ? { kind: "tap", netnsPath: wanted.netnsPath, nics: wireTaps(wanted.netnsPath, wanted.interfaces) } : wanted;
+    if (network.kind === "tap") this.logger.debug(`network: ${network.nics.map((n) => `${n.ifName} (${n.mac}) -> ${n.tap}`).join(", ")} in ${network.netnsPath}`);
     const stdio = podStdio(options.interactive);
     writeEtcFiles(s1, options.dns, hostname);
     const names = apps.map((a) => a.app.name);
@@ -133,7 +136,14 @@ export class KvmStage1 implements Stage1 {
     writeSpec(join(pod.dir, HOST_FILES.podSpec), hostSpec({ pod, apps: hostApps, lockFd: req.lockFd, qemu: { path: qemuPath, argv } }));
     writeSpec(
       join(pod.dir, HOST_FILES.vmSpec),
-      vmSpec({ pod, bootTimeout: cfg.bootTimeout, stopTimeout: cfg.stopTimeout, stdio, debug: options.debug }),
+      vmSpec({
+        pod,
+        bootTimeout: cfg.bootTimeout,
+        stopTimeout: cfg.stopTimeout,
+        stdio,
+        debug: options.debug,
+        ...(network.kind === "tap" ? { netnsPath: network.netnsPath } : {}),
+      }),
     );
     writeFileSync(join(pod.dir, podLayout.hypervisor), `${hypervisorName(accel.accel)}\n`);
     this.logger.debug(`pod ${pod.uuid}: ${names.length} app(s); ${qemuPath} ${argv.slice(1).join(" ")}`);

@@ -32,6 +32,8 @@ export const HOST_FILES = {
   controlSocket: "kvm/control.sock",
   consoleLog: "kvm/console.log",
   qemuPid: "kvm/qemu.pid",
+  /** The supervisor's timings of the VM (boot, exit), written when the VM has ended. */
+  timings: "kvm/timings",
 } as const;
 
 export function appSpecPath(app: string): string {

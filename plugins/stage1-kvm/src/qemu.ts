@@ -12,7 +12,8 @@
 //   - one virtio-serial port, rkt.control, on a socket the supervisor passes as fd 3: the
 //     apps' output, stdin, rkt enter and stop all cross it (vm.h);
 //   - the serial console on fd 4 (kernel messages, logged by the supervisor);
-//   - with the host's network: a virtio-net card on QEMU's user-mode network.
+//   - with the host's network: a virtio-net card on QEMU's user-mode network; with CNI
+//     networks, one card per network on the tap wired to its interface (taps.ts).
 import { readFileSync } from "node:fs";
 import type { VmNetwork } from "./network.js";
 
@@ -73,8 +74,8 @@ export function kernelCmdline(o: CmdlineOptions): string {
     // and hang for good, unless it is told the frequency. The guest TSC runs at the host's.
     args.push(`tsc_early_khz=${o.tscKhz ?? 2000000}`, "tsc=reliable", "no_timer_check", "lpj=5000000");
   }
-  // Everything after "--" is the init's argv.
-  return [...args, "--", "vm-guest"].join(" ");
+  // Everything after "--" is the init's argv ("debug": its timings on the console).
+  return [...args, "--", "vm-guest", ...(o.verbose ? ["debug"] : [])].join(" ");
 }
 
 /** QEMU's option values separate fields with commas: a comma in a value is written twice. */
@@ -123,6 +124,11 @@ export function qemuArgv(p: QemuPlan): string[] {
     `virtserialport,chardev=control,name=${CONTROL_PORT}`,
   ];
   if (p.network.kind === "slirp") argv.push("-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0");
+  if (p.network.kind === "tap") {
+    p.network.nics.forEach((n, i) => {
+      argv.push("-netdev", `tap,id=net${i},ifname=${n.tap},script=no,downscript=no`, "-device", `virtio-net-device,netdev=net${i},mac=${n.mac}`);
+    });
+  }
   return argv;
 }
 

@@ -56,6 +56,8 @@ export interface VmSpecInput {
   stopTimeout: number;
   stdio: PodStdio;
   debug: boolean;
+  /** The pod's network namespace, for CNI networks. */
+  netnsPath?: string;
 }
 
 export function vmSpec(input: VmSpecInput): SpecBuilder {
@@ -66,9 +68,11 @@ export function vmSpec(input: VmSpecInput): SpecBuilder {
   spec.directive("qemu-pid-file", join(dir, HOST_FILES.qemuPid));
   spec.directive("control-socket", join(dir, HOST_FILES.controlSocket));
   spec.directive("console-log", join(dir, HOST_FILES.consoleLog));
+  spec.directive("timings-file", join(dir, HOST_FILES.timings));
   spec.directive("boot-timeout", String(input.bootTimeout));
   spec.directive("stop-timeout", String(input.stopTimeout));
   spec.directive("stdio", input.stdio.kind);
+  if (input.netnsPath) spec.directive("netns", input.netnsPath);
   if (input.debug) spec.directive("debug");
   return spec;
 }
@@ -77,6 +81,10 @@ export function guestSpec(hostname: string, network: VmNetwork, stdio: PodStdio)
   const spec = new SpecBuilder();
   spec.directive("hostname", hostname);
   spec.directive("net", network.kind);
+  if (network.kind === "tap") {
+    for (const n of network.nics) spec.directive("nic", n.mac, ...n.addresses);
+    for (const n of network.nics) for (const r of n.routes) spec.directive("route", n.mac, r.dst, r.gw ?? "-");
+  }
   if (stdio.kind === "tty") spec.directive("stdio", "tty", stdio.rows, stdio.cols);
   else spec.directive("stdio", stdio.kind);
   spec.directive("pod-spec", IN_GUEST.podSpec);

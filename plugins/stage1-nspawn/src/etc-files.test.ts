@@ -1,4 +1,4 @@
-import type { Logger, RuntimeOptions } from "@rkt/stage1-api";
+import type { RuntimeOptions } from "@rkt/stage1-api";
 import { describe, expect, test } from "vitest";
 import { etcBinds, withHostname } from "./etc-files.js";
 import { networkArgs } from "./network.js";
@@ -26,17 +26,13 @@ describe("/etc files", () => {
 });
 
 describe("networkArgs", () => {
-  const debug: string[] = [];
-  const logger: Logger = { debug: (m) => debug.push(m), info: () => {}, warn: () => {} };
   const opts = (net: string[], network: RuntimeOptions["network"]): RuntimeOptions =>
     ({ net: net.map((name) => ({ name })), network }) as RuntimeOptions;
 
-  test("host, none, a namespace from stage0, and what is not supported yet", () => {
-    expect(networkArgs(opts(["host"], { host: true }), logger)).toEqual([]);
-    expect(networkArgs(opts(["default"], { host: true }), logger)).toEqual([]);
-    expect(debug).toHaveLength(1);
-    expect(networkArgs(opts(["none"], { host: false }), logger)).toEqual(["--private-network"]);
-    expect(networkArgs(opts(["default"], { host: false, netnsPath: "/run/netns/x" }), logger)).toEqual(["--network-namespace-path=/run/netns/x"]);
-    expect(() => networkArgs(opts(["mynet"], { host: false }), logger)).toThrow(/--net=mynet is not supported yet/);
+  test("the host's network, or the namespace stage0 made (none included)", () => {
+    expect(networkArgs(opts(["host"], { host: true }))).toEqual([]);
+    expect(networkArgs(opts(["none"], { host: false, netnsPath: "/run/netns/x" }))).toEqual(["--network-namespace-path=/run/netns/x"]);
+    expect(networkArgs(opts(["default"], { host: false, netnsPath: "/run/netns/x" }))).toEqual(["--network-namespace-path=/run/netns/x"]);
+    expect(() => networkArgs(opts(["mynet"], { host: false }))).toThrow(/--net=mynet: stage0 gave the pod no network namespace/);
   });
 });

@@ -19,6 +19,7 @@ export default defineStage1({
     Capability.EmptyVolumes,
     Capability.Ipc,
     Capability.PrivateNetwork,
+    Capability.PortForward,
   ],
   create: ({ logger }: { logger: Logger }) => new NspawnStage1(logger),
 });

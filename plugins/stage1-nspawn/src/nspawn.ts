@@ -67,7 +67,7 @@ export class NspawnStage1 implements Stage1 {
     if (options.interactive && pod.apps.length !== 1) throw new Stage1Error("interactive option only supports pods with one app");
     // Everything that can be refused is checked before anything is made outside the pod dir.
     const hostname = podHostname(pod, options.hostname);
-    const network = networkArgs(options, this.logger);
+    const network = networkArgs(options);
     const timeout = stopTimeout();
     const apps = pod.apps.map((ctx) => this.resolve(pod, ctx, options));
     const isolations = apps.map((a) => a.isolation);

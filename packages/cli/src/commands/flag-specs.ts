@@ -19,6 +19,7 @@ export const PREPARE_POD_FLAGS: FlagSpec[] = [
   { name: "no-overlay", type: "bool", default: "false", usage: "disable overlay filesystem" },
   { name: "pull-policy", type: "string", default: "new", usage: "when to pull an image: new, update or never" },
   { name: "uuid-file-save", type: "string", usage: "write out pod UUID to specified file" },
+  { name: "port", type: "stringArray", usage: "ports to forward: NAME:[HOSTIP:]HOSTPORT, NAME being an app port's name (see the image's ports)" },
 ];
 
 /** The runtime flags: run and run-prepared take them, prepare does not. */

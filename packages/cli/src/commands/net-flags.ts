@@ -1,6 +1,7 @@
 // --net as rkt parses it: a comma list of NAME[:K=V;K2=V2], repeatable; bare --net means
-// "default"; host and none stand alone; arguments are not allowed on all and host.
-import type { NetworkRequest } from "@rkt/stage1-api";
+// "default"; host and none stand alone; arguments are not allowed on all and host. And --port.
+import type { ExposedPort, NetworkRequest } from "@rkt/stage1-api";
+import { isIP } from "node:net";
 import { UsageError } from "../flags.js";
 
 export function parseNet(values: string[]): NetworkRequest[] | undefined {
@@ -22,4 +23,21 @@ export function parseNet(values: string[]): NetworkRequest[] | undefined {
   const special = nets.find((n) => n.name === "host" || n.name === "none");
   if (special && nets.length > 1) throw new UsageError(`--net: ${special.name} cannot be combined with other networks`, false);
   return nets;
+}
+
+/**
+ * --port=NAME:[HOSTIP:]HOSTPORT, as rkt parses it. The host address is IPv4: forwarding is
+ * done with iptables.
+ */
+export function parsePort(value: string): ExposedPort {
+  const parts = value.split(":");
+  if (parts.length < 2 || parts.length > 3) throw new UsageError(`--port: ${JSON.stringify(value)} is not in name:[ip:]port format`, false);
+  const name = parts[0]!;
+  const hostIP = parts.length === 3 ? parts[1]! : undefined;
+  const portText = parts[parts.length - 1]!;
+  if (!/^[a-z0-9]+([-._~/][a-z0-9]+)*$/.test(name)) throw new UsageError(`--port: ${JSON.stringify(name)} is not a valid port name`, false);
+  if (hostIP !== undefined && isIP(hostIP) !== 4) throw new UsageError(`--port: ${JSON.stringify(hostIP)} is not a valid IPv4 address`, false);
+  const hostPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(hostPort >= 1 && hostPort <= 65535)) throw new UsageError(`--port: ${JSON.stringify(portText)} is not a valid port number`, false);
+  return { name, hostPort, ...(hostIP !== undefined ? { hostIP } : {}) };
 }

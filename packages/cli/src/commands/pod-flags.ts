@@ -9,6 +9,7 @@ import type { CommandContext } from "../command.js";
 import { Flags, parseFlags, toBool, UsageError, type FlagSpec } from "../flags.js";
 import { APP_FLAGS, STAGE1_FLAGS } from "./flag-specs.js";
 import { appIsolators } from "./isolator-flags.js";
+import { parsePort } from "./net-flags.js";
 
 function keyValue(flag: string, value: string): [string, string] {
   const eq = value.indexOf("=");
@@ -178,6 +179,7 @@ export function prepareRequest(ctx: CommandContext, runtime: PreparePodRequest["
     pullPolicy: parsePullPolicy(flags.string("pull-policy")),
     stage1: stage1Selection(flags),
     uuidFileSave: flags.has("uuid-file-save") ? flags.string("uuid-file-save") : undefined,
+    ports: flags.list("port").map(parsePort),
     requirements: runtime,
   };
 }

@@ -19,11 +19,12 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 254;
   }
   const rkt = rktContext(ctx);
-  const prepared = await preparePod(rkt, request);
+  const nets = net ?? [{ name: "default" }];
+  const prepared = await preparePod(rkt, { ...request, net: nets });
   await startPod(rkt, prepared, {
     interactive,
     hostname,
-    net: net ?? [{ name: "default" }],
+    net: nets,
     ipc,
     ...dns,
   });

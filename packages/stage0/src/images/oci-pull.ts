@@ -18,7 +18,7 @@ import {
   type FetchedDocument,
   type ImageSource,
 } from "@rkt/oci";
-import { MissingBlobError, StoreError, type OciBlobRef } from "@rkt/store";
+import { MissingBlobError, StoreError, zstdAvailable, type OciBlobRef } from "@rkt/store";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -58,6 +58,9 @@ export async function pullImage(ctx: RktContext, req: PullRequest): Promise<Fetc
   doc.layers.forEach((l, i) => {
     const c = layerCompression(l.mediaType);
     if (typeof c !== "string") throw new OciError(`${manifest.file}: field "layers[${i}].mediaType": ${c.problem}`);
+    if (c === "zstd" && !zstdAvailable()) {
+      throw new OciError(`${manifest.file}: layer ${l.digest} is zstd-compressed, which needs Node.js 22.15 or later (this is ${process.version})`);
+    }
   });
 
   if (store.has(key)) {
@@ -69,6 +72,7 @@ export async function pullImage(ctx: RktContext, req: PullRequest): Promise<Fetc
 
   const stored: string[] = [];
   let added = false;
+  let treeId: string | undefined;
   try {
     const { config, parsed } = await readConfig(storeFirst(ctx, req.source, stored), doc, manifest.file);
     const naming = req.naming();
@@ -94,7 +98,14 @@ export async function pullImage(ctx: RktContext, req: PullRequest): Promise<Fetc
 
     const documents = [...indexes.filter((ix) => !ix.synthetic), manifest, config];
     for (const d of documents) if (storeDocument(ctx, d)) stored.push(d.digest);
-    await fetchLayers(ctx, req.source, doc.layers, stored);
+    // Each layer is applied as soon as it is stored, while the next ones download.
+    const downloads = fetchLayers(ctx, req.source, doc.layers, stored);
+    const layerRefs = blobs.filter((b) => b.role === "layer");
+    const render = store.renderOciLayers(key, layerRefs, (i) => downloads.ready(layerRefs[i]!.digest));
+    const [fetched, rendered] = await Promise.allSettled([downloads.done, render]);
+    if (fetched.status === "rejected") throw fetched.reason;
+    if (rendered.status === "rejected") throw rendered.reason;
+    treeId = rendered.value.id;
 
     for (let round = 0; ; round++) {
       try {
@@ -113,14 +124,16 @@ export async function pullImage(ctx: RktContext, req: PullRequest): Promise<Fetc
         if (!(err instanceof MissingBlobError) || round > 0) throw err;
         log(`fetching again blobs removed meanwhile: ${err.digests.join(", ")}`);
         for (const d of documents) if (err.digests.includes(d.digest) && storeDocument(ctx, d)) stored.push(d.digest);
-        await fetchLayers(ctx, req.source, doc.layers.filter((l) => err.digests.includes(l.digest)), stored);
+        await fetchLayers(ctx, req.source, doc.layers.filter((l) => err.digests.includes(l.digest)), stored).done;
       }
     }
-    await store.renderTree(key);
+    store.recordTreeSize(key, treeId);
     return { key, manifest: view.manifest };
   } catch (err) {
     if (added) store.remove(key);
     store.removeUnusedBlobs(stored);
+    // a tree this pull rendered for an image it could not record
+    if (treeId !== undefined && !store.has(key) && store.treeRecorded(treeId)?.key === key) store.removeTree(treeId);
     if (err instanceof StoreError) throw new RktError(`${req.originalName}: ${err.message}`, { cause: err });
     throw err;
   }
@@ -176,11 +189,22 @@ function storeDocument(ctx: RktContext, d: FetchedDocument): boolean {
   return true;
 }
 
-/** Downloads the layers not in the store yet, a few at a time, with one progress line each. */
-async function fetchLayers(ctx: RktContext, source: ImageSource, layers: Descriptor[], stored: string[]): Promise<void> {
+interface Downloads {
+  /** Settles when every layer is stored (rejects with the first failure). */
+  done: Promise<void>;
+  /** Resolves when this layer is in the store. */
+  ready(digest: string): Promise<void>;
+}
+
+/**
+ * Downloads the layers not in the store yet, a few at a time and bottom layer first (so
+ * rendering can start early), with one progress line each.
+ */
+function fetchLayers(ctx: RktContext, source: ImageSource, layers: Descriptor[], stored: string[]): Downloads {
   const progress = new LayerProgress((t) => ctx.reporter.stderr(t), process.stderr.isTTY === true);
   const todo = [...new Map(layers.map((l) => [l.digest, l])).values()];
   const lines = todo.map((l) => progress.add(`Downloading ${shortDigest(l.digest)}`, l.size));
+  const waiting = new Map<string, ReturnType<typeof deferred>>(todo.map((l) => [l.digest, deferred()]));
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {
@@ -191,18 +215,36 @@ async function fetchLayers(ctx: RktContext, source: ImageSource, layers: Descrip
         const fresh = await fetchBlob(ctx, source, layer, (done) => progress.update(lines[i]!, done));
         if (fresh) stored.push(layer.digest);
         progress.finish(lines[i]!, fresh ? "done" : "already in the store");
+        waiting.get(layer.digest)!.resolve();
       } catch (err) {
         failure ??= err;
         progress.finish(lines[i]!, "failed");
       }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOBS, todo.length) }, worker));
-  } finally {
+  const done = Promise.all(Array.from({ length: Math.min(PARALLEL_BLOBS, todo.length) }, worker)).then(() => {
     progress.close();
-  }
-  if (failure !== undefined) throw failure;
+    if (failure !== undefined) {
+      for (const w of waiting.values()) w.reject(failure);
+      throw failure;
+    }
+  });
+  done.catch(() => {}); // observed by the caller
+  return {
+    done,
+    ready: (digest) => waiting.get(digest)?.promise ?? Promise.resolve(),
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a layer nobody waits for may fail
+  return { promise, resolve, reject };
 }
 
 /**

@@ -7,6 +7,7 @@ import { RktError } from "../errors.js";
 import { takeLock } from "../locks.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import { podContext } from "./layout.js";
+import { releasePodNetwork } from "./network.js";
 import type { Pod, PodDir } from "./pods.js";
 import { removePodDir } from "./remove.js";
 import { statSync } from "node:fs";
@@ -102,6 +103,9 @@ export async function deletePod(ctx: RktContext, pod: Pod, report: GcReport): Pr
     if (!pod.refresh()) return false;
     report.stdout(`Garbage collecting pod ${JSON.stringify(pod.uuid)}`);
     if (pod.dirState === "exited-garbage") await stage1Gc(ctx, pod, report);
+    // After the stage1's gc (a VM's hypervisor is gone by then); from the pod's own records,
+    // so it works whatever became of the pod's processes or its stage1.
+    await releasePodNetwork(ctx, pod);
     await removePodDir(pod.dir);
     return true;
   } finally {

@@ -1,6 +1,6 @@
 // Building the pod manifest from the images and the user's per-app and pod-wide options,
 // as rkt's stage0 does: the image's app section with the command-line overrides applied.
-import type { App, ImageManifest, Isolator, Mount, NameValue, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
+import type { App, ExposedPort, ImageManifest, Isolator, Mount, NameValue, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
 import { appNameFromImageName } from "@rkt/appc";
 import { RktError } from "../errors.js";
 import { RKT_COMPAT_VERSION } from "../version.js";
@@ -51,6 +51,8 @@ export interface ManifestOptions {
   env: EnvOptions;
   userAnnotations: [string, string][];
   userLabels: [string, string][];
+  /** --port. */
+  ports?: ExposedPort[];
 }
 
 /**
@@ -151,7 +153,7 @@ export function buildPodManifest(opts: ManifestOptions): PodManifest {
     volumes: opts.volumes,
     isolators: [],
     annotations: [{ name: "coreos.com/rkt/stage1/mutable", value: "false" }],
-    ports: [],
+    ports: opts.ports ?? [],
   };
   if (opts.userAnnotations.length > 0) manifest.userAnnotations = Object.fromEntries(opts.userAnnotations);
   if (opts.userLabels.length > 0) manifest.userLabels = Object.fromEntries(opts.userLabels);

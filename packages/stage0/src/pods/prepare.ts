@@ -2,7 +2,7 @@
 // directory (embryo -> prepare, exclusively locked), render the images and lay out the
 // pod. Everything that can be checked is checked before the pod directory exists, so bad
 // input never leaves a pod behind; a failure after that removes the half-made pod.
-import type { Logger, PodManifest, Volume } from "@rkt/stage1-api";
+import type { ExposedPort, Logger, NetworkRequest, PodManifest, Volume } from "@rkt/stage1-api";
 import { isStage1Error } from "@rkt/stage1-api";
 import { StoreError } from "@rkt/store";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,9 @@ import { installStage1Image } from "../stage1/image-stage1.js";
 import { selectStage1, stage1Record, type Stage1Selection } from "../stage1/select.js";
 import { layoutPod, podContext, type PreparedApp } from "./layout.js";
 import { buildPodManifest, type AppRequest, type EnvOptions, type ResolvedAppImage } from "./manifest.js";
+import { checkNetworks } from "./network.js";
 import type { Pod } from "./pods.js";
+import { resolvePorts } from "./ports.js";
 
 export interface PreparePodRequest {
   apps: AppRequest[];
@@ -30,7 +32,11 @@ export interface PreparePodRequest {
   pullPolicy: PullPolicy;
   stage1: Stage1Selection;
   uuidFileSave?: string;
-  requirements: Omit<PodRequirements, "appCount" | "emptyVolumes" | "isolators">;
+  /** --port: host ports forwarded to named app ports (the pod manifest's ports). */
+  ports?: ExposedPort[];
+  /** rkt run's --net list, checked before anything is fetched or made; absent for rkt prepare. */
+  net?: NetworkRequest[];
+  requirements: Omit<PodRequirements, "appCount" | "emptyVolumes" | "isolators" | "ports">;
 }
 
 export interface PreparedPod {
@@ -38,7 +44,8 @@ export interface PreparedPod {
   lock: HeldLock;
   stage1: LoadedStage1;
   manifest: PodManifest;
-  privateNetwork: boolean;
+  /** Whether the pod gets a network namespace, and whether stage0 makes it (CapabilityOutcome). */
+  network: { privateNetwork: boolean; stage0Network: boolean };
 }
 
 export function stage1Logger(ctx: RktContext): Logger {
@@ -85,7 +92,9 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
     env: req.env,
     userAnnotations: req.userAnnotations,
     userLabels: req.userLabels,
+    ports: req.ports ?? [],
   });
+  resolvePorts(manifest);
   const usesEmptyVolumes =
     manifest.volumes?.some((v) => v.kind === "empty") === true ||
     manifest.apps.some((a) => (a.app?.mountPoints ?? []).some((mp) => !manifest.volumes?.some((v) => v.name === mp.name)));
@@ -99,8 +108,10 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
     appCount: manifest.apps.length,
     emptyVolumes: usesEmptyVolumes,
     isolators,
+    ports: manifest.ports?.length ?? 0,
   });
   for (const w of outcome.warnings) ctx.reporter.warn(w);
+  if (req.net && outcome.stage0Network) checkNetworks(ctx, req.net);
 
   let overlay = !req.noOverlay;
   if (overlay && !overlaySupported()) {
@@ -131,7 +142,7 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
     if (selected.kind === "image") installStage1Image(pod.dir, selected.image);
     layoutPod(pod, manifest, prepared, stage1Record(selected), overlay);
     await stage1.stage1.prepare?.({ pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id), manifest) });
-    return { pod, lock, stage1, manifest, privateNetwork: outcome.privateNetwork };
+    return { pod, lock, stage1, manifest, network: outcome };
   } catch (err) {
     lock?.release();
     rmSync(pod.dir, { recursive: true, force: true });

@@ -6,8 +6,9 @@ import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import { launcherClient, takeLock } from "../locks.js";
 import { checkCapabilities } from "../stage1/capabilities.js";
-import { writeDnsFiles, type DnsConfig, type HostsEntry } from "./dns.js";
+import { writeCniResolvConf, writeDnsFiles, type DnsConfig, type HostsEntry } from "./dns.js";
 import { podContext } from "./layout.js";
+import { checkNetworks, releasePodNetwork, startPodNetwork } from "./network.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import type { Pod } from "./pods.js";
 import type { PreparedPod } from "./prepare.js";
@@ -27,27 +28,37 @@ export interface RuntimeRequest {
 export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: RuntimeRequest): Promise<void> {
   const { pod, lock, stage1 } = prepared;
   if (pod.dirState !== "run") pod.moveTo("run");
-  const options: RuntimeOptions = {
-    debug: ctx.debug,
-    interactive: runtime.interactive,
-    hostname: runtime.hostname,
-    net: runtime.net,
-    network: { host: !prepared.privateNetwork },
-    dns: runtime.dns,
-    ipc: runtime.ipc,
-    insecure: { capabilities: ctx.insecure.capabilities, paths: ctx.insecure.paths, seccomp: ctx.insecure.seccomp },
-    localConfigDir: ctx.configDirs.local,
-  };
-  const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
-  writeDnsFiles(context.stage1Root, runtime.dns, runtime.dnsConfig, runtime.hostsEntries);
+  // The network exists before the stage1 is asked for its plan; if the pod never gets that
+  // far, it is undone at once (a pod that did start has it undone by gc).
+  const started = await startPodNetwork(ctx, pod, prepared.manifest, runtime.net, prepared.network);
   let plan;
   try {
+    const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
+    writeDnsFiles(context.stage1Root, runtime.dns, runtime.dnsConfig, runtime.hostsEntries);
+    let dns = runtime.dns;
+    // rkt's default resolv mode: the first CNI network with DNS settings provides them.
+    if (dns.resolv === "default" && started.dns) {
+      writeCniResolvConf(context.stage1Root, started.dns.netName, started.dns.dns);
+      dns = { ...dns, resolv: "stage0" };
+    }
+    const options: RuntimeOptions = {
+      debug: ctx.debug,
+      interactive: runtime.interactive,
+      hostname: runtime.hostname,
+      net: runtime.net,
+      network: started.network,
+      dns,
+      ipc: runtime.ipc,
+      insecure: { capabilities: ctx.insecure.capabilities, paths: ctx.insecure.paths, seccomp: ctx.insecure.seccomp },
+      localConfigDir: ctx.configDirs.local,
+    };
     plan = await stage1.stage1.run({
       pod: context,
       options,
       lockFd: lock.fd,
     });
   } catch (err) {
+    await releasePodNetwork(ctx, pod).catch((e: Error) => ctx.reporter.warn(e.message));
     if (isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
   }
@@ -78,10 +89,12 @@ export async function runPreparedPod(
       explicitNet,
       emptyVolumes: false,
       ipc: runtime.ipc,
+      ports: manifest.ports?.length ?? 0,
     });
     for (const w of outcome.warnings) ctx.reporter.warn(w);
+    if (outcome.stage0Network) checkNetworks(ctx, runtime.net);
     pod.moveTo("run");
-    await startPod(ctx, { pod, lock, stage1, manifest, privateNetwork: outcome.privateNetwork }, runtime);
+    await startPod(ctx, { pod, lock, stage1, manifest, network: outcome }, runtime);
   } catch (err) {
     lock.release();
     throw err;

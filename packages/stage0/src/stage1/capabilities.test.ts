@@ -8,7 +8,8 @@ function stage1(name: string, capabilities: Capability[]): Stage1Definition {
 }
 
 const fly = stage1("fly", [Capability.Enter, Capability.Stop, Capability.ExitStatus, Capability.EmptyVolumes, Capability.Interactive]);
-const nspawn = stage1("nspawn", Object.values(Capability).filter((c) => c !== Capability.PortForward && c !== Capability.AppAdd));
+const nspawn = stage1("nspawn", Object.values(Capability).filter((c) => c !== Capability.OwnNetwork && c !== Capability.AppAdd));
+const bridge = stage1("bridge", [Capability.PrivateNetwork, Capability.PortForward, Capability.OwnNetwork]);
 const base: PodRequirements = { appCount: 1, interactive: false, emptyVolumes: false };
 
 describe("checkCapabilities", () => {
@@ -31,10 +32,21 @@ describe("checkCapabilities", () => {
     expect(checkCapabilities(nspawn, { ...base, ipc: "parent" }).warnings).toEqual([]);
   });
 
-  test("networks: the host's without --net (until CNI), a namespace of its own with --net=none", () => {
-    expect(checkCapabilities(nspawn, base).privateNetwork).toBe(false);
-    expect(checkCapabilities(nspawn, { ...base, explicitNet: ["none"] }).privateNetwork).toBe(true);
-    expect(checkCapabilities(nspawn, { ...base, explicitNet: ["host"] }).privateNetwork).toBe(false);
+  test("networks: default without --net where the stage1 can have a network of its own, the host's on fly", () => {
+    expect(checkCapabilities(nspawn, base)).toMatchObject({ privateNetwork: true, stage0Network: true });
+    expect(checkCapabilities(nspawn, { ...base, explicitNet: ["none"] })).toMatchObject({ privateNetwork: true, stage0Network: true });
+    expect(checkCapabilities(nspawn, { ...base, explicitNet: ["host"] })).toMatchObject({ privateNetwork: false, stage0Network: false });
+    // fly: the host's network, without a word, as rkt's fly; an explicit private network is refused.
+    expect(checkCapabilities(fly, base)).toEqual({ privateNetwork: false, stage0Network: false, warnings: [] });
     expect(() => checkCapabilities(fly, { ...base, explicitNet: ["none"] })).toThrow(/private-network/);
+    // An rkt stage1 image joins its networks itself: stage0 makes none.
+    expect(checkCapabilities(bridge, base)).toMatchObject({ privateNetwork: true, stage0Network: false });
+  });
+
+  test("--port: needs port-forward and a network other than host and none", () => {
+    expect(checkCapabilities(nspawn, { ...base, ports: 1 }).warnings).toEqual([]);
+    expect(() => checkCapabilities(nspawn, { ...base, ports: 1, explicitNet: ["host"] })).toThrow("--port flag does not work with 'none'/'host' networking");
+    expect(() => checkCapabilities(nspawn, { ...base, ports: 1, explicitNet: ["none"] })).toThrow("--port flag does not work with 'none'/'host' networking");
+    expect(() => checkCapabilities(fly, { ...base, ports: 1 })).toThrow(/does not support --port \(it lacks the "port-forward" capability\)/);
   });
 });

@@ -2,6 +2,7 @@
 // user gave explicitly fails early; one that is only implied is dropped with a warning.
 import type { IpcMode, Stage1Definition } from "@rkt/stage1-api";
 import { Capability, UnsupportedOptionError } from "@rkt/stage1-api";
+import { RktError } from "../errors.js";
 
 /** An isolator of one of the pod's apps; explicit when a command-line flag set it. */
 export interface IsolatorUse {
@@ -20,6 +21,8 @@ export interface PodRequirements {
   /** --ipc, when given. */
   ipc?: IpcMode;
   isolators?: IsolatorUse[];
+  /** How many --port forwards the pod has. */
+  ports?: number;
 }
 
 /** The isolators a stage1 must declare a capability for, with the flag that sets each. */
@@ -36,6 +39,8 @@ const GATED_ISOLATORS: Record<string, { capability: Capability; flag: string }> 
 export interface CapabilityOutcome {
   /** The pod gets its own network namespace. */
   privateNetwork: boolean;
+  /** stage0 makes that namespace and joins the CNI networks (the stage1 lacks own-network). */
+  stage0Network: boolean;
   warnings: string[];
 }
 
@@ -58,13 +63,14 @@ export function checkCapabilities(def: Stage1Definition, req: PodRequirements): 
     if (use.explicit) fail(`${gate.flag} (${use.name} for app ${use.app})`, gate.capability);
     warnings.push(`stage1 ${def.name} does not enforce the ${use.name} isolator of app ${use.app} (it lacks the "${gate.capability}" capability): ignored`);
   }
-  // Until stage0 sets up CNI networks, a pod without --net gets the host's network; an
-  // explicit --net other than host asks the stage1 for a network namespace of the pod's own.
-  let privateNetwork = false;
-  if (req.explicitNet) {
-    const wantsPrivate = req.explicitNet.some((n) => n !== "host");
-    if (wantsPrivate && !has(Capability.PrivateNetwork)) fail(`--net=${req.explicitNet.join(",")}`, Capability.PrivateNetwork);
-    privateNetwork = wantsPrivate;
+  // As in rkt, a pod without --net joins the default network, on the flavors that can have a
+  // network of their own; the others (fly) share the host's, as rkt's fly did, silently.
+  const nets = req.explicitNet ?? (has(Capability.PrivateNetwork) ? ["default"] : ["host"]);
+  const privateNetwork = nets.some((n) => n !== "host");
+  if (privateNetwork && !has(Capability.PrivateNetwork)) fail(`--net=${nets.join(",")}`, Capability.PrivateNetwork);
+  if ((req.ports ?? 0) > 0) {
+    if (!has(Capability.PortForward)) fail("--port", Capability.PortForward);
+    if (!privateNetwork || nets.includes("none")) throw new RktError("--port flag does not work with 'none'/'host' networking");
   }
-  return { privateNetwork, warnings };
+  return { privateNetwork, stage0Network: privateNetwork && !has(Capability.OwnNetwork), warnings };
 }

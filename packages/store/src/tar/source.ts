@@ -195,6 +195,11 @@ function zstdFactory(): ZstdFactory | undefined {
   return typeof f === 'function' ? f.bind(zlib) : undefined;
 }
 
+/** Whether zstd-compressed archives can be read (node:zlib has zstd from Node 22.15 on). */
+export function zstdAvailable(): boolean {
+  return zstdFactory() !== undefined;
+}
+
 /** Identify the compression of a file by its magic bytes. */
 export function sniffCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
