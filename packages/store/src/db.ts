@@ -59,22 +59,22 @@ const MIGRATIONS: Record<number, string> = {
 };
 
 /**
- * better-sqlite3 as @rkt/store depends on it. Resolved from the store's package.json, not
- * from the calling file: in the bundled CLI every module's import.meta.url is the bundle's.
+ * better-sqlite3, from where this code runs: the store's own dependency, or, in the bundled
+ * CLI (where every module's import.meta.url is the bundle's), the CLI's copy of it.
  */
-function storeRequire(): NodeJS.Require {
+function loadSQLite(): typeof Database {
   const here = createRequire(import.meta.url);
   try {
-    return createRequire(here.resolve("@rkt/store/package.json"));
+    return here("better-sqlite3") as typeof Database;
   } catch {
-    return here;
+    return createRequire(here.resolve("@rkt/store/package.json"))("better-sqlite3") as typeof Database;
   }
 }
 
 export function openDb(dir: string): DB {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
   // Loaded on first use: commands that never touch the store skip the native addon.
-  const SQLite = storeRequire()("better-sqlite3") as typeof Database;
+  const SQLite = loadSQLite();
   const db = new SQLite(join(dir, "index.sqlite"), { timeout: 30_000 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

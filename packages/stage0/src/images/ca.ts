@@ -6,7 +6,7 @@
 // SSL_CERT_DIR a directory of PEM certificates to add; NODE_EXTRA_CA_CERTS is added too.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { rootCertificates } from "node:tls";
+import { createRequire } from "node:module";
 
 /** Where Linux distributions keep their CA bundle (Go's crypto/x509 list). */
 const SYSTEM_BUNDLES = [
@@ -34,7 +34,7 @@ export function systemCertificates(env: NodeJS.ProcessEnv = process.env): string
   const override = env.SSL_CERT_FILE;
   const bundle = override ? readText(override) : SYSTEM_BUNDLES.map(readText).find((t) => t !== undefined);
   if (bundle !== undefined) out.push(bundle);
-  else if (!override) out.push(...rootCertificates); // no system store at all: Node's own list
+  else if (!override) out.push(...(createRequire(import.meta.url)("node:tls") as typeof import("node:tls")).rootCertificates); // no system store at all: Node's own list
   if (env.SSL_CERT_DIR) {
     for (const dir of env.SSL_CERT_DIR.split(":").filter(Boolean)) {
       let names: string[] = [];

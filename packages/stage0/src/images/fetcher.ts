@@ -8,13 +8,11 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
-import { readAciManifest } from "./aci-manifest.js";
-import { NameFetcher } from "./by-name.js";
-import { fetchOciImage } from "./oci-fetch.js";
-import { RemoteAciFetcher } from "./remote.js";
 import { ascPathFor, ascUrlFor } from "./signature.js";
 import { classifyImage, type ImageSource } from "./source.js";
-import { ImageVerifier } from "./verify.js";
+
+// Each kind of source (discovery, HTTP, registries, signatures) is imported when an image of
+// that kind is fetched: `rkt run <image ID>` loads none of their HTTP, TLS and OpenPGP code.
 
 export type PullPolicy = "new" | "update" | "never";
 
@@ -74,6 +72,7 @@ export class ImageFetcher {
             `unable to fetch image from image name ${source.display}: either image was not found in the store or store was disabled and fetching from remote yielded nothing or it was disabled`,
           );
         }
+        const { NameFetcher } = await import("./by-name.js");
         return new NameFetcher(this.ctx, (f, l, latest) => this.importAci(f, l, latest)).fetch({
           name: source.name,
           labels: source.labels,
@@ -84,7 +83,7 @@ export class ImageFetcher {
       case "oci-layout":
       case "oci-archive":
       case "docker-archive":
-        return fetchOciImage(this.ctx, source.display, opts); // OCI/Docker images (issue 6)
+        return (await import("./oci-fetch.js")).fetchOciImage(this.ctx, source.display, opts); // OCI/Docker images (issue 6)
       default:
         throw new RktError(`${(source as ImageSource).kind} images are not supported yet: ${(source as ImageSource).display}`);
     }
@@ -109,6 +108,7 @@ export class ImageFetcher {
         `error opening signature file: ${why} (sign ${label} with gpg --armor --detach-sign, give --signature=FILE, or use --insecure-options=image to skip verification)`,
       );
     }
+    const [{ readAciManifest }, { ImageVerifier }] = await Promise.all([import("./aci-manifest.js"), import("./verify.js")]);
     const manifest = await readAciManifest(file, label);
     await new ImageVerifier(this.ctx).verify({ file, label, manifest, signature, signatureLabel: sigPath });
   }
@@ -151,6 +151,7 @@ export class ImageFetcher {
    */
   private async fetchUrl(url: string, opts: FetchOptions): Promise<FetchedImage> {
     if (url.startsWith("file://")) return this.importFile(fileURLToPath(url), url, opts);
+    const { RemoteAciFetcher } = await import("./remote.js");
     const remote = new RemoteAciFetcher(this.ctx, (f, l, latest) => this.importAci(f, l, latest));
     const cached = remote.cached(url);
     if (cached && opts.pullPolicy !== "update") {

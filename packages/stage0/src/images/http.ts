@@ -4,8 +4,7 @@
 //    over HTTPS, as rkt sends them;
 //  - up to 10 redirects; a redirect from HTTPS to plain HTTP only where HTTP is allowed.
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { createRequire } from "node:module";
 import type { AuthEntry } from "../config/config.js";
 import { RktError } from "../errors.js";
 import { RKT_VERSION } from "../version.js";
@@ -100,12 +99,12 @@ export class HttpClient {
       const options = { method: "GET", headers: all, timeout: IDLE_TIMEOUT_MS };
       const req =
         url.protocol === "https:"
-          ? httpsRequest(url, {
+          ? nodeHttps().request(url, {
               ...options,
               ca: this.policy.insecureTls ? undefined : systemCertificates(),
               rejectUnauthorized: !this.policy.insecureTls,
             })
-          : httpRequest(url, options);
+          : nodeHttp().request(url, options);
       req.on("response", (res) => {
         res.setTimeout(IDLE_TIMEOUT_MS, () => res.destroy(new Error("the server stopped sending")));
         resolve(res);
@@ -151,4 +150,13 @@ function networkMessage(err: NodeJS.ErrnoException): string {
     return `TLS certificate check failed: ${err.message} (trust the server's CA in the system store or SSL_CERT_FILE, or use --insecure-options=tls)`;
   }
   return err.message;
+}
+
+// node:http and node:https (with tls and net) load on the first request, not with stage0.
+const requireBuiltin = createRequire(import.meta.url);
+function nodeHttp(): typeof import("node:http") {
+  return requireBuiltin("node:http") as typeof import("node:http");
+}
+function nodeHttps(): typeof import("node:https") {
+  return requireBuiltin("node:https") as typeof import("node:https");
 }

@@ -6,7 +6,6 @@ import { labelValue } from "@rkt/store";
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { create as createTar } from "tar";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 
@@ -37,6 +36,8 @@ export async function exportOciArchive(ctx: RktContext, key: string, out: string
     for (const d of new Set(blobs.map((b) => b.digest))) {
       linkSync(store.blobFile(d), join(stage, "blobs", "sha256", d.slice("sha256:".length)));
     }
+    // tar is loaded only to export: importing it costs milliseconds on every rkt start.
+    const { create: createTar } = await import("tar");
     await createTar({ file: out, cwd: stage, portable: true }, ["oci-layout", "index.json", "blobs"]);
   } catch (err) {
     rmSync(out, { force: true });

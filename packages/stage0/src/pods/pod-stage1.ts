@@ -19,7 +19,7 @@ export function describeStage1Record(record: Stage1Record): string {
 export function recordedStage1Package(ctx: RktContext, pod: Pod, record: Stage1Record): Stage1Package {
   if (record.kind === "image") {
     // The image's root filesystem is the pod's own copy; only the bridge is needed.
-    const bridge = builtinStage1s().find((c) => c.pkg?.bridge);
+    const bridge = builtinStage1s("bridge").find((c) => c.pkg?.bridge);
     if (!bridge?.pkg) throw new RktError(`pod ${pod.uuid} runs ${describeStage1Record(record)}, but this rkt has no stage1 bridge plugin`);
     return bridge.pkg;
   }

@@ -48,11 +48,11 @@ export interface InstalledStage1 {
   error?: string;
 }
 
-/** Every installed name/version with its status; nothing is imported. */
-export function installedStage1s(dataDir: string): InstalledStage1[] {
+/** Every installed name/version (or those of one flavor name) with its status; nothing is imported. */
+export function installedStage1s(dataDir: string, onlyName?: string): InstalledStage1[] {
   const out: InstalledStage1[] = [];
   const root = stage1Dir(dataDir);
-  for (const name of listDir(root)) {
+  for (const name of onlyName === undefined ? listDir(root) : [onlyName]) {
     if (!STAGE1_NAME_RE.test(name)) continue; // .cache, .tmp-*, .trash-*
     for (const version of listDir(join(root, name))) {
       if (version.startsWith(".")) continue;

@@ -2,12 +2,13 @@
 // package.json is read and its protocol range checked before its code is imported.
 import type { HostInfo, Logger, RegisteredStage1Definition, Stage1, Stage1Definition } from "@rkt/stage1-api";
 import { PROTOCOL_VERSION, Stage1Error, Tokens } from "@rkt/stage1-api";
+import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import rcompare from "semver/functions/rcompare.js";
 import valid from "semver/functions/valid.js";
 import { RKT_VERSION } from "../version.js";
-import { BUILTIN_STAGE1_PACKAGES } from "./builtins.js";
+import { BUILTIN_STAGE1_MODULES, BUILTIN_STAGE1S } from "./builtins.js";
 import { ensureApiLink, installedStage1s, isManagedLocation } from "./installed.js";
 import { checkStage1Package, readStage1Package, stage1Label, type Stage1Package } from "./package-info.js";
 import { stage0Require } from "./resolve.js";
@@ -25,10 +26,11 @@ export interface Stage1Candidate {
 }
 
 
-/** The in-tree flavors, with the error that keeps any of them from loading. */
-export function builtinStage1s(): Stage1Candidate[] {
+/** The in-tree flavors (or those of one flavor name), with the error that keeps any from loading. */
+export function builtinStage1s(onlyName?: string): Stage1Candidate[] {
   const require = stage0Require();
-  return BUILTIN_STAGE1_PACKAGES.map((name) => {
+  const wanted = BUILTIN_STAGE1S.filter((b) => onlyName === undefined || b.name === onlyName).map((b) => b.packageName);
+  return wanted.map((name) => {
     let location = name;
     try {
       location = dirname(require.resolve(`${name}/package.json`));
@@ -41,13 +43,16 @@ export function builtinStage1s(): Stage1Candidate[] {
   });
 }
 
-/** Builtins and installed plugins, every version, with their status; by name, newest first. Imports nothing. */
-export function allStage1s(dataDir: string): Stage1Candidate[] {
-  const installed = installedStage1s(dataDir).map(
+/**
+ * Builtins and installed plugins (all, or those of one flavor name), every version, with
+ * their status; by name, newest first. Imports nothing.
+ */
+export function allStage1s(dataDir: string, onlyName?: string): Stage1Candidate[] {
+  const installed = installedStage1s(dataDir, onlyName).map(
     (i): Stage1Candidate => ({ pkg: i.pkg, name: i.name, version: i.version, location: i.location, error: i.error, builtin: false }),
   );
   const key = (c: Stage1Candidate): [string, string] => [c.pkg?.name ?? c.name ?? "", c.pkg?.version ?? c.version ?? "0.0.0"];
-  return [...builtinStage1s(), ...installed].sort((a, b) => {
+  return [...builtinStage1s(onlyName), ...installed].sort((a, b) => {
     const [an, av] = key(a);
     const [bn, bv] = key(b);
     return an.localeCompare(bn) || (valid(av) && valid(bv) ? rcompare(av, bv) : bv.localeCompare(av));
@@ -71,7 +76,8 @@ export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dat
     // The bundled CLI (packages/cli/bin/rkt.cjs) runs from a vm.Script, where import() has no
     // loader: it provides one for plugins, which live outside the bundle.
     const load = (globalThis as { __rktImport?: (url: string) => Promise<unknown> }).__rktImport ?? ((url: string) => import(url));
-    mod = (await load(pathToFileURL(pkg.entry).href)) as { default?: RegisteredStage1Definition };
+    const builtin = builtinModule(pkg);
+    mod = (await (builtin ? builtin() : load(pathToFileURL(pkg.entry).href))) as { default?: RegisteredStage1Definition };
   } catch (err) {
     throw new Stage1Error(`stage1 ${label}: cannot load ${pkg.entry}: ${(err as Error).message}`);
   }
@@ -95,5 +101,17 @@ export async function loadStage1(pkg: Stage1Package, deps: { logger: Logger; dat
     };
   } catch (err) {
     throw new Stage1Error(`stage1 ${label}: cannot start: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The static import of a builtin flavor, when `pkg` is the builtin package itself. */
+function builtinModule(pkg: Stage1Package): (() => Promise<unknown>) | undefined {
+  const load = BUILTIN_STAGE1_MODULES[pkg.packageName];
+  if (!load) return undefined;
+  try {
+    const builtinDir = realpathSync(dirname(stage0Require().resolve(`${pkg.packageName}/package.json`)));
+    return builtinDir === realpathSync(pkg.location) ? load : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -134,7 +134,7 @@ async function fromPath(ctx: RktContext, path: string, label: string): Promise<S
 }
 
 async function image(ctx: RktContext, key: string): Promise<SelectedStage1> {
-  const bridge = builtinStage1s().find((c) => c.pkg?.bridge);
+  const bridge = builtinStage1s("bridge").find((c) => c.pkg?.bridge);
   if (!bridge?.pkg) throw new RktError("this rkt has no stage1 bridge plugin, so it cannot run stage1 images");
   return { kind: "image", image: await renderStage1Image(ctx, key), pkg: bridge.pkg };
 }
@@ -149,7 +149,7 @@ function semverDesc(a: Stage1Candidate, b: Stage1Candidate): number {
  * Undefined when nothing has that name.
  */
 async function byName(ctx: RktContext, name: string, version?: string): Promise<SelectedStage1 | undefined> {
-  const named = allStage1s(ctx.dataDir).filter((c) => c.pkg?.name === name && !c.pkg.bridge);
+  const named = allStage1s(ctx.dataDir, name).filter((c) => c.pkg?.name === name && !c.pkg.bridge);
   const matching = version === undefined ? named : named.filter((c) => c.pkg!.version === version);
   const usable = matching.filter((c) => !c.error).sort(semverDesc);
   if (usable[0]) {
