@@ -57,6 +57,8 @@ function globalOptions(flags: Flags): GlobalOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `rkt help COMMAND...` is `rkt COMMAND... --help`.
+  if (argv[0] === "help" && argv.length > 1) argv = [...argv.slice(1), "--help"];
   const { path, args, before } = resolveCommand(argv);
   const leaf = path[path.length - 1];
   const name = leaf?.name ?? "rkt";
