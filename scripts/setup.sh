@@ -16,7 +16,9 @@ PACKAGES=(
   qemu-system-x86 cpio          # the kvm stage1's VMs; cpio reads back its initramfs in tests
   busybox-static                # root filesystems of the demo and test images
   xz-utils bzip2 gzip tar       # compressed ACIs
-  util-linux iproute2 procps    # mount, nsenter, ps in tests
+  util-linux iproute2 procps    # mount, nsenter, ps in tests; ip netns (pod network namespaces), tc (kvm taps)
+  containernetworking-plugins   # CNI plugins (ptp, bridge, host-local...) in /usr/lib/cni: pod networks
+  iptables                      # --port forwarding (and the CNI plugins' masquerade rules)
   hyperfine                     # bench/
   docker-registry skopeo umoci  # OCI/Docker image tests and bench: a registry on loopback, image tools
   apache2-utils jq zstd         # htpasswd -B (registry basic auth); jq for bench/oci-fetch.sh; zstd layers in tests

@@ -44,8 +44,16 @@ describe("a pod's network goes with the pod (nspawn)", () => {
     const { pod, veth } = await podWithPort(PORT);
     expect((await sb.rkt(["stop", pod.uuid])).code).toBe(0);
     await pod.done;
-    // An exited pod keeps its network records until gc (rkt status still shows them).
+    // An exited pod keeps its network until gc (rkt status shows it).
     expect((await sb.rkt(["status", pod.uuid])).stdout).toMatch(/^networks=default:ip4=/m);
+    expect(leftovers(pod.uuid, [veth])).not.toEqual([]);
+    // The first gc releases the network of the dead pod, even while the pod itself stays for
+    // the grace period.
+    const mark = await sb.rkt(["gc"]);
+    expect(mark.code).toBe(0);
+    expect(mark.stderr).toContain(`pod "${pod.uuid}" not removed: still within grace period`);
+    expectNothingLeft(pod.uuid, [veth]);
+    expect(existsSync(`${sb.dataDir}/pods/exited-garbage/${pod.uuid}/net-info.json`)).toBe(true);
     const gc = await sb.rkt(["gc", "--grace-period=0s"]);
     expect(gc.code).toBe(0);
     expect(gc.stdout).toContain(`Garbage collecting pod "${pod.uuid}"`);
@@ -56,11 +64,12 @@ describe("a pod's network goes with the pod (nspawn)", () => {
     const { pod, veth } = await podWithPort(PORT + 1);
     // The process rkt became (the pod's systemd-nspawn): this test started it.
     process.kill(pod.pid()!, "SIGKILL");
-    expect((await pod.done).signal).toBe("SIGKILL");
     await waitExited(sb, pod.uuid);
     const gc = await sb.rkt(["gc", "--grace-period=0s"]);
     expect(gc.code).toBe(0);
     expectNothingLeft(pod.uuid, [veth]);
+    // The pod's apps outlived nspawn (holding rkt's output pipes) until gc ended them.
+    expect((await pod.done).signal).toBe("SIGKILL");
   });
 
   test("rkt stop --force, the namespace deleted by hand, then rkt gc", async () => {

@@ -240,7 +240,7 @@ describe("rkt run (nspawn, the default stage1)", () => {
     expect(two.code).toBe(254);
   });
 
-  test("--ipc and --net=none; explicit CNI networks are not supported yet", async () => {
+  test("--ipc and --net=none; --net=default (more in net*.test.ts)", async () => {
     const own = readlinkSync("/proc/self/ns/ipc");
     const priv = await sb.rkt([...RUN, "--ipc=private", img, ...sh("readlink /proc/self/ns/ipc")]);
     expect(priv.stdout.trim()).not.toBe(own);
@@ -250,9 +250,9 @@ describe("rkt run (nspawn, the default stage1)", () => {
     expect(bad.code).toBe(254);
     const none = await sb.rkt([...RUN, "--net=none", img, ...sh("ls /sys/class/net")]);
     expect(none.stdout).toBe("lo\n");
-    const cni = await sb.rkt([...RUN, "--net=default", img]);
-    expect(cni.code).toBe(254);
-    expect(cni.stderr).toMatch(/--net=default is not supported yet/);
+    const cni = await sb.rkt([...RUN, "--net=default", img, ...sh("ls /sys/class/net | tr '\\n' ' '")]);
+    expect(cni.code).toBe(0);
+    expect(cni.stdout).toBe("eth0 lo ");
   });
 
   test("--dns, --dns-search and --hosts-entry reach the app's /etc files", async () => {

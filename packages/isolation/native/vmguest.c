@@ -159,7 +159,6 @@ static void wait_bye(int ms) {
 }
 
 NORETURN PRINTF(1, 2) static void guest_fail(const char *fmt, ...) {
-  int e = errno;
   char msg[2048];
   va_list ap;
   va_start(ap, fmt);
@@ -169,7 +168,6 @@ NORETURN PRINTF(1, 2) static void guest_fail(const char *fmt, ...) {
     n = 0;
   if ((size_t)n > sizeof msg - 2)
     n = sizeof msg - 2;
-  (void)e;
   msg[n++] = '\n';
   write_all(2, msg, (size_t)n); /* the kernel console */
   if (ctl >= 0) {
@@ -399,12 +397,23 @@ static void tap_network(const struct guest_cfg *c) {
       v4 += ipv4;
     }
   }
-  for (size_t i = 0; i < c->nroutes; i++) {
-    const struct guest_route *r = &c->routes[i];
-    if (vmnet_ifname_by_mac(r->mac, ifname) != 0)
-      guest_fail("stage1: the VM has no network card with MAC address %s", r->mac);
-    if (vmnet_route(ifname, r->dst, r->gw, e, sizeof e) != 0)
-      guest_fail("stage1: %s: %s", ifname, e);
+  /* On-link routes first (ptp's route to its gateway among them): routes via a gateway need
+   * it reachable, whatever order the CNI plugin listed them in. */
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < c->nroutes; i++) {
+      const struct guest_route *r = &c->routes[i];
+      if ((r->gw == NULL) != (pass == 0))
+        continue;
+      if (vmnet_ifname_by_mac(r->mac, ifname) != 0)
+        guest_fail("stage1: the VM has no network card with MAC address %s", r->mac);
+      /* A gateway was unreachable for a moment right after its interface came up, twice in
+       * many runs (first pods of a network): try again for a second before giving up. */
+      int rc;
+      for (int tries = 0; (rc = vmnet_route(ifname, r->dst, r->gw, e, sizeof e)) != 0 && errno == ENETUNREACH && tries < 100; tries++)
+        usleep(10000);
+      if (rc != 0)
+        guest_fail("stage1: %s: %s", ifname, e);
+    }
   }
 }
 
@@ -776,7 +785,7 @@ int cmd_vm_guest(int argc, char **argv) {
       wait_bye(10000);
       power_off();
     }
-    if (!ready_seen && pod_code < 0 && pod_ready()) {
+    if (verbose && !ready_seen && pod_code < 0 && pod_ready()) {
       ready_seen = 1;
       trace("the apps are started");
     }

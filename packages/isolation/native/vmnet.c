@@ -95,6 +95,12 @@ int vmnet_address(const char *ifname, int nth, const char *cidr, char *e, size_t
     snprintf(e, n, "invalid address %s", cidr);
     return -1;
   }
+  /* The address alone, without the prefix route the kernel would add for it: the routes that
+   * follow are the namespace's own (stage0 lists them as the plugins left them), which have
+   * the prefix route where the plugin kept it (bridge) and routes via the gateway where it
+   * replaced it (ptp). A kernel-made prefix route would shadow those: pods on a ptp network
+   * could not reach each other. */
+  prefix = family == AF_INET6 ? 128 : 32;
   int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return err(e, n, "socket for", cidr);
@@ -179,6 +185,8 @@ int vmnet_route(const char *ifname, const char *dst, const char *gw, char *e, si
     if (ioctl(s, SIOCADDRT, &rt) != 0 && errno != EEXIST)
       r = err(e, n, "adding the route", dst);
   }
+  int saved = errno; /* the caller looks at why a route failed */
   close(s);
+  errno = saved;
   return r;
 }

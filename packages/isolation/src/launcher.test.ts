@@ -159,9 +159,9 @@ c.exec({ path: '/bin/sh', argv: ['sh', '-c', 'echo $$ > ' + args[1] + '.tmp && m
 
   it('finds the CLI next to its real location when called as rkt through a symlink', async () => {
     const d = tmp.make();
-    // <d>/pk/isolation/bin/rkt-isolation, so the default CLI is <d>/pk/cli/dist/main.js
+    // <d>/pk/isolation/bin/rkt-isolation, so the default CLI is <d>/pk/cli/bin/rkt.cjs
     mkdirSync(join(d, 'pk/isolation/bin'), { recursive: true });
-    mkdirSync(join(d, 'pk/cli/dist'), { recursive: true });
+    mkdirSync(join(d, 'pk/cli/bin'), { recursive: true });
     copyFileSync(helper, join(d, 'pk/isolation/bin/rkt-isolation'));
     await run('chmod', ['0755', join(d, 'pk/isolation/bin/rkt-isolation')]);
     mkdirSync(join(d, 'usr-bin'));
@@ -170,8 +170,8 @@ c.exec({ path: '/bin/sh', argv: ['sh', '-c', 'echo $$ > ' + args[1] + '.tmp && m
     delete env['RKT_CLI'];
     let r = await run(join(d, 'usr-bin/rkt'), ['version'], { env });
     expect(r.status).toBe(254);
-    expect(r.stderr).toBe(`rkt: cannot find the rkt CLI script ${d}/pk/cli/dist/main.js (set RKT_CLI): No such file or directory\n`);
-    writeFileSync(join(d, 'pk/cli/dist/main.js'), `console.log(JSON.stringify([process.argv.slice(2), process.env.RKT_LAUNCHER_FD]));\n`);
+    expect(r.stderr).toBe(`rkt: cannot find the rkt CLI script ${d}/pk/cli/bin/rkt.cjs (set RKT_CLI): No such file or directory\n`);
+    writeFileSync(join(d, 'pk/cli/bin/rkt.cjs'), `console.log(JSON.stringify([process.argv.slice(2), process.env.RKT_LAUNCHER_FD]));\n`);
     r = await run(join(d, 'usr-bin/rkt'), ['version', '--x'], { env });
     expect(r).toMatchObject({ status: 0, stdout: '[["version","--x"],"3"]\n' });
     r = await run(join(d, 'usr-bin/rkt'), [], { env: { ...env, RKT_NODE: '/nonexistent/node' } });

@@ -62,6 +62,17 @@ describe.skipIf(!usable)("a pod's network with the real plugins", () => {
       expect.stringMatching(/^eth1 default-restricted 172\.31\.\d+\.\d+\/255\.255\.0\.0$/),
     ]);
     expect(s.interfaces[0]).toMatchObject({ netName: NET, ifName: "eth0", addresses: [{ address: `${SUBNET}.77/24`, gateway: `${SUBNET}.1` }] });
+    // The namespace's routing as ptp made it: no prefix route, the subnet via the gateway.
+    // On-link routes first: the order they can be added in.
+    expect(s.interfaces[0]!.routes).toEqual([
+      { dst: `${SUBNET}.1/32` },
+      { dst: "0.0.0.0/0", gw: `${SUBNET}.1` },
+      { dst: `${SUBNET}.0/24`, gw: `${SUBNET}.1` },
+    ]);
+    expect(s.interfaces[1]!.routes).toEqual([
+      { dst: "172.31.0.1/32" },
+      { dst: "172.31.0.0/16", gw: "172.31.0.1" },
+    ]);
     expect(execFileSync("ip", ["-n", `rkt-${uuid}`, "-o", "link"], { encoding: "utf8" })).toMatch(/lo: <LOOPBACK,UP,LOWER_UP>/);
     expect(leases()).toEqual([`${SUBNET}.77`]);
     expect(nat()).toContain(`--to-destination ${SUBNET}.77:80`);

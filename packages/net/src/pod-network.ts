@@ -92,7 +92,36 @@ function saveConfigs(podDir: string, nets: SelectedNetwork[]): string[] {
   });
 }
 
-function podInterface(netName: string, ifName: string, r: CniResult): PodInterface {
+type Route = PodInterface["routes"][number];
+
+/**
+ * The namespace's routes by interface, as the plugins left them. A CNI result's routes are
+ * not enough to rebuild that (a route without gw there means "via the address's gateway",
+ * and ptp replaces the address's prefix route with routes of its own that no result lists),
+ * and a VM stage1 must give its guest exactly this routing.
+ */
+async function namespaceRoutes(nsName: string, ipv6: boolean): Promise<Map<string, Route[]>> {
+  const byDev = new Map<string, Route[]>();
+  for (const family of ipv6 ? ["-4", "-6"] : ["-4"]) {
+    const r = await runProcess("ip", ["-n", nsName, "-j", family, "route", "show", "table", "main"]);
+    if (r.code !== 0) throw new NetworkSetupError(`reading the routes of the pod's namespace: ${lastLine(r.stderr)}`);
+    const entries = JSON.parse(r.stdout || "[]") as { dst?: string; gateway?: string; dev?: string; type?: string }[];
+    for (const e of entries) {
+      if (!e.dev || !e.dst || (e.type !== undefined && e.type !== "unicast")) continue;
+      if (family === "-6" && /^(fe80|ff00)::/.test(e.dst)) continue; // link-local and multicast: every interface has them
+      const host = family === "-4" ? "/32" : "/128";
+      const dst = e.dst === "default" ? (family === "-4" ? "0.0.0.0/0" : "::/0") : e.dst.includes("/") ? e.dst : `${e.dst}${host}`;
+      const list = byDev.get(e.dev) ?? [];
+      list.push({ dst, ...(e.gateway ? { gw: e.gateway } : {}) });
+      byDev.set(e.dev, list);
+    }
+  }
+  // In an order they can be added in: a gateway must be reachable (on-link) before a route via it.
+  for (const [dev, list] of byDev) byDev.set(dev, [...list.filter((r) => !r.gw), ...list.filter((r) => r.gw)]);
+  return byDev;
+}
+
+function podInterface(netName: string, ifName: string, r: CniResult, routes: Route[]): PodInterface {
   const idx = r.interfaces.findIndex((i) => i.sandbox !== undefined && i.name === ifName);
   const itf = idx >= 0 ? r.interfaces[idx] : undefined;
   // Legacy results (0.1.0, 0.2.0) name no interfaces: their addresses are the container's.
@@ -102,7 +131,7 @@ function podInterface(netName: string, ifName: string, r: CniResult): PodInterfa
     ifName,
     ...(itf?.mac ? { mac: itf.mac } : {}),
     addresses: ips.map((ip) => ({ address: ip.address, ...(ip.gateway ? { gateway: ip.gateway } : {}) })),
-    routes: r.routes.map((rt) => ({ dst: rt.dst, ...(rt.gw ? { gw: rt.gw } : {}) })),
+    routes,
   };
 }
 
@@ -171,11 +200,12 @@ export async function setupPodNetwork(req: SetupRequest): Promise<PodNetworkSetu
     if (req.ports.length > 0) await forwardPorts(podDir, uuid, state, nets, results, req.ports);
     const netInfo = state.attachments.map((a, i) => netInfoOf(a, results[i]!));
     writeNetInfo(podDir, netInfo);
+    const routes = nets.length > 0 ? await namespaceRoutes(podNetnsName(uuid), results.some((r) => r.ips.some((ip) => ip.version === 6))) : new Map<string, Route[]>();
     const withDns = state.attachments.findIndex((_, i) => results[i]!.dns.nameservers.length > 0);
     log.debug(`pod network ready in ${Date.now() - started} ms`);
     return {
       netnsPath: state.netns,
-      interfaces: state.attachments.map((a, i) => podInterface(a.netName, a.ifName, results[i]!)),
+      interfaces: state.attachments.map((a, i) => podInterface(a.netName, a.ifName, results[i]!, routes.get(a.ifName) ?? [])),
       netInfo,
       ...(withDns >= 0 ? { dns: { netName: state.attachments[withDns]!.netName, dns: results[withDns]!.dns } } : {}),
     };

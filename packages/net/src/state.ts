@@ -9,7 +9,7 @@
 //
 // state.json only exists for networking made by rkt-ts's stage0 (an rkt stage1 image writes
 // netns and net/ of its own and tears them down itself).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PortForward } from "./portfwd.js";
 
@@ -73,6 +73,11 @@ export function readState(podDir: string): PodNetState | undefined {
     throw new Error(`${join(podDir, STATE_FILE)} is not a network state this rkt understands`);
   }
   return s;
+}
+
+/** Whether the pod has networking of stage0's still to tear down. */
+export function hasNetworkState(podDir: string): boolean {
+  return existsSync(join(podDir, STATE_FILE));
 }
 
 export function clearState(podDir: string): void {

@@ -51,7 +51,9 @@ export interface NetworkRequest {
  * A container stage1 runs the pod inside netnsPath (nspawn: --network-namespace-path). A VM
  * stage1 runs its hypervisor inside netnsPath and makes its own tap device there, wired to
  * each interface (tc redirect or a bridge), and gives the guest the interface's MAC,
- * addresses and routes: anything it creates in the namespace goes away with it.
+ * addresses and routes (the addresses without their prefix routes, then the routes as
+ * listed: that reproduces the namespace's routing exactly, ptp's included). Anything it
+ * creates in the namespace goes away with it.
  */
 export interface PodNetwork {
   /** The network namespace the pod must join (bind-mounted nsfs path), when it has one. */
@@ -72,7 +74,13 @@ export interface PodInterface {
   mac?: string;
   /** Addresses in CIDR form (172.16.28.2/24), each with its gateway when there is one. */
   addresses: { address: string; gateway?: string }[];
-  /** The routes the plugin set up for it (dst in CIDR form, gw absent for on-link routes). */
+  /**
+   * The namespace's routes through this interface, as the plugins left them (main table):
+   * dst in CIDR form (default is 0.0.0.0/0 or ::/0), gw absent for an on-link route. An
+   * address's prefix route is listed when the namespace has it (bridge) and absent when the
+   * plugin replaced it (ptp: the subnet via the gateway, the gateway on-link). On-link
+   * routes come first, so the list can be added in order.
+   */
   routes: { dst: string; gw?: string }[];
 }
 

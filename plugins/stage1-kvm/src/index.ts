@@ -20,6 +20,7 @@ export default defineStage1({
     Capability.Interactive,
     Capability.EmptyVolumes,
     Capability.PrivateNetwork,
+    Capability.PortForward,
   ],
   create: ({ logger }: { logger: Logger }) => new KvmStage1(logger),
 });

@@ -58,6 +58,7 @@ describe("kernelCmdline", () => {
     expect(c).toMatch(/ tsc_early_khz=2596120 /);
     expect(c).toMatch(/(^| )quiet( |$)/);
     expect(c).toMatch(/panic=-1 reboot=t/);
+    expect(c).toMatch(/ cryptomgr.notests /);
     expect(c.endsWith(" -- vm-guest")).toBe(true);
   });
 

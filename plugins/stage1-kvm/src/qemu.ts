@@ -63,6 +63,11 @@ export function kernelCmdline(o: CmdlineOptions): string {
     "panic=-1",
     "reboot=t",
     o.verbose ? "loglevel=7" : "quiet",
+    // The crypto self-tests run at every boot and cost about 0.25 s under TCG; the VM is
+    // disposable, its kernel the same build every time.
+    "cryptomgr.notests",
+    // Side-channel mitigations protect processes from one another inside the guest at a cost
+    // under emulation; the boundary that matters is the hypervisor's.
     "mitigations=off",
     "8250.nr_uarts=1",
     "i8042.noaux",

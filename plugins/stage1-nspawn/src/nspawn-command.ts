@@ -6,6 +6,7 @@ import type { AppIsolation } from "@rkt/stage1-kit";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { IN_POD } from "./layout.js";
+import { inNetns } from "./network.js";
 
 const NSPAWN_CANDIDATES = ["/usr/bin/systemd-nspawn", "/bin/systemd-nspawn", "/usr/local/bin/systemd-nspawn"];
 
@@ -38,7 +39,8 @@ export interface NspawnInput {
   pod: PodContext;
   options: RuntimeOptions;
   hostname: string;
-  network: string[];
+  /** The pod's network namespace (stage0's), or undefined for the host's network. */
+  netns?: string;
   isolations: AppIsolation[];
   /** A terminal on stdin and stdout with --interactive: nspawn's console relays it. */
   tty: boolean;
@@ -74,12 +76,11 @@ export function nspawnCommand(input: NspawnInput): { path: string; argv: string[
     `--console=${input.tty ? "interactive" : "pipe"}`,
     // SIGTERM or SIGINT to rkt (nspawn) asks the init for an orderly stop.
     "--kill-signal=SIGTERM",
-    ...input.network,
     ...capabilityArgs(input.isolations),
     "--",
     IN_POD.init,
     "init",
     IN_POD.podSpec,
   ];
-  return { path: findNspawn(), argv, env };
+  return { ...inNetns(input.netns, { path: findNspawn(), argv }), env };
 }

@@ -30,7 +30,7 @@ import { appSpec } from "./app-spec.js";
 import { applyCgroupPlan, hostHierarchies, joinable, planCgroups, podProcessCgroup, removePodCgroups } from "./cgroups.js";
 import { etcBinds, writeHostsFiles } from "./etc-files.js";
 import { appRootInPod, appSpecPath, host, IN_POD, layoutStage1Root } from "./layout.js";
-import { networkArgs } from "./network.js";
+import { podNetns } from "./network.js";
 import { nspawnCommand, podHostname } from "./nspawn-command.js";
 import { hostSpec, initSpec } from "./pod-spec.js";
 import { containerInit, nspawnPid, signal, waitReady } from "./pod-process.js";
@@ -67,7 +67,7 @@ export class NspawnStage1 implements Stage1 {
     if (options.interactive && pod.apps.length !== 1) throw new Stage1Error("interactive option only supports pods with one app");
     // Everything that can be refused is checked before anything is made outside the pod dir.
     const hostname = podHostname(pod, options.hostname);
-    const network = networkArgs(options);
+    const netns = podNetns(options);
     const timeout = stopTimeout();
     const apps = pod.apps.map((ctx) => this.resolve(pod, ctx, options));
     const isolations = apps.map((a) => a.isolation);
@@ -81,7 +81,7 @@ export class NspawnStage1 implements Stage1 {
       apps.map((a) => ({ name: a.app.name, isolation: a.isolation })),
       { devicePolicy: !options.insecure.paths },
     );
-    const exec = nspawnCommand({ pod, options, hostname, network, isolations, tty, unifiedCgroups: cgroups.unifiedApps });
+    const exec = nspawnCommand({ pod, options, hostname, netns, isolations, tty, unifiedCgroups: cgroups.unifiedApps });
     for (const w of cgroups.warnings) this.logger.warn(w);
     try {
       applyCgroupPlan(cgroups);

@@ -71,7 +71,11 @@ export function errorFromOutput(stdout: string): { message: string; code?: numbe
 
 /** Runs one plugin; resolves to its parsed stdout (undefined when it printed nothing). */
 export async function invokePlugin(req: InvokeRequest): Promise<unknown> {
+  // As libcni: the caller's environment (a plugin may need its own settings, or a proxy
+  // plugin rkt's), without CNI_* variables of its own, plus the request.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith("CNI_")));
   const env: Record<string, string> = {
+    ...inherited,
     PATH: toolPath(),
     CNI_COMMAND: req.command,
     CNI_CONTAINERID: req.containerId,

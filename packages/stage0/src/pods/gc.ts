@@ -7,6 +7,7 @@ import { RktError } from "../errors.js";
 import { takeLock } from "../locks.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import { podContext } from "./layout.js";
+import { hasNetworkState } from "@rkt/net";
 import { releasePodNetwork } from "./network.js";
 import type { Pod, PodDir } from "./pods.js";
 import { removePodDir } from "./remove.js";
@@ -58,6 +59,12 @@ export async function collectGarbage(ctx: RktContext, opts: GcOptions, report: G
       tryMove(pod, "garbage");
     }
   }
+  // A dead pod's network serves no one: its address, forwards and namespace go at the first
+  // gc, not with the pod directory after the grace period (rkt waited). Its records stay, so
+  // rkt status still says which address it had.
+  for (const pod of repo.list()) {
+    if (pod.dirState === "exited-garbage" && hasNetworkState(pod.dir)) await releaseDeadPodNetwork(ctx, pod, report);
+  }
   if (opts.markOnly) return 0;
   const now = Date.now();
   for (const pod of repo.list()) {
@@ -108,6 +115,24 @@ export async function deletePod(ctx: RktContext, pod: Pod, report: GcReport): Pr
     await releasePodNetwork(ctx, pod);
     await removePodDir(pod.dir);
     return true;
+  } finally {
+    lock.release();
+  }
+}
+
+async function releaseDeadPodNetwork(ctx: RktContext, pod: Pod, report: GcReport): Promise<void> {
+  let lock;
+  try {
+    lock = takeLock(pod.dir, { exclusive: true, block: false });
+  } catch {
+    return; // deleted meanwhile by another gc
+  }
+  if (!lock) return;
+  try {
+    if (pod.refresh() && pod.dirState === "exited-garbage") await releasePodNetwork(ctx, pod);
+  } catch (err) {
+    // The sweep tries again before it deletes the pod.
+    report.stderr((err as Error).message);
   } finally {
     lock.release();
   }
