@@ -101,8 +101,12 @@ describe("nspawn pods: enter, stop, gc", () => {
   });
 
   test("rkt stop ends an app that ignores SIGTERM after the stop timeout; --force at once", async () => {
-    const stubborn = [img, "--exec=/bin/sh", "--", "-c", "trap 'echo ignored' TERM; while true; do sleep 0.1; done", "---"];
+    // The app marks when its trap is set: a stop sent before that would not find it ignoring.
+    const stubborn = [img, "--exec=/bin/sh", "--", "-c", "trap 'echo ignored' TERM; touch /armed; while true; do sleep 0.1; done", "---"];
+    const armed = async (uuid: string): Promise<void> =>
+      waitUntil(async () => (await sb.rkt(["enter", uuid, "/bin/test", "-e", "/armed"])).code === 0, 20_000, "the app's trap");
     const pod = await startPod(stubborn, { RKT_NSPAWN_STOP_TIMEOUT: "1.5" });
+    await armed(pod.uuid);
     const t0 = Date.now();
     expect((await sb.rkt(["stop", pod.uuid])).code).toBe(0);
     const done = await pod.done;
@@ -114,6 +118,7 @@ describe("nspawn pods: enter, stop, gc", () => {
     expect((await sb.rkt(["status", pod.uuid])).stdout).toMatch(/^app-sleeper=137$/m);
 
     const forced = await startPod(stubborn);
+    await armed(forced.uuid);
     const t1 = Date.now();
     expect((await sb.rkt(["stop", "--force", forced.uuid])).code).toBe(0);
     const end = await forced.done;

@@ -202,8 +202,12 @@ static int start(struct app *a) {
 static void signal_app(const struct app *a, int sig) {
   if (a->pid <= 0)
     return;
-  kill(-a->pid, sig); /* the app's process group: it is a session leader */
-  kill(a->pid, sig);  /* in case it left its group */
+  /* The app's process group (it is a session leader), which includes the app itself; the app
+   * alone only when it left its group. Signalling both would deliver the signal twice. */
+  if (getpgid(a->pid) == a->pid)
+    kill(-a->pid, sig);
+  else
+    kill(a->pid, sig);
 }
 
 int cmd_init(const char *spec_path) {

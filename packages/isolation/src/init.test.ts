@@ -1,7 +1,7 @@
 // The helper's pod modes, with real processes: the app isolation directives (caps,
 // no-new-privs, seccomp, cgroup, oom-score-adj), `pod` (host side, then exec in place) and
 // `init` (the pod's PID 1: several apps, exit codes, stop, event handlers).
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -164,21 +164,16 @@ describe('rkt-isolation init', () => {
   it('stops on SIGTERM: SIGTERM to the apps, SIGKILL after the timeout, exit 0', async () => {
     const p = initPod(
       [
-        { name: 'polite', directives: [['exec', ...sh('trap "exit 0" TERM; while true; do sleep 0.05; done')]] },
-        { name: 'stubborn', directives: [['exec', ...sh('trap "" TERM; while true; do sleep 0.05; done')]] },
+        { name: 'polite', directives: [['exec', ...sh('trap "exit 0" TERM; touch /armed; while true; do sleep 0.05; done')]] },
+        { name: 'stubborn', directives: [['exec', ...sh('trap "" TERM; touch /armed; while true; do sleep 0.05; done')]] },
       ],
       0.4,
     );
     const s = start(helper, ['init', p.spec]);
     pids.push(s.pid);
-    // A symlink to "ready" (which existsSync would follow): lstat it.
-    await waitFor(() => {
-      try {
-        return lstatSync(join(p.dir, 'ready')).isSymbolicLink();
-      } catch {
-        return false;
-      }
-    }, 'the apps to start');
+    // Each app marks when its trap is set (in its root, <dir>/<app>): a SIGTERM sent before
+    // that would not test the trap.
+    await waitFor(() => existsSync(join(p.dir, 'polite', 'armed')) && existsSync(join(p.dir, 'stubborn', 'armed')), 'the apps to set their traps');
     const t0 = Date.now();
     process.kill(s.pid, 'SIGTERM');
     const r = await s.done;
