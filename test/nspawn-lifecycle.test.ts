@@ -158,6 +158,17 @@ describe("nspawn pods: enter, stop, gc", () => {
     expect(existsSync(vol)).toBe(true);
   });
 
+  test("a pod whose process (systemd-nspawn) was killed with SIGKILL takes its apps with it", async () => {
+    const pod = await startPod([img, ...sh("while true; do sleep 0.1; done")]);
+    expect(processesOf(pod.uuid).length).toBeGreaterThan(0);
+    process.kill(pod.pid()!, "SIGKILL");
+    await pod.done;
+    await waitUntil(() => processesOf(pod.uuid).length === 0, 10_000, "the pod's processes to end");
+    expect((await sb.rkt(["status", pod.uuid])).stdout).toMatch(/^state=exited$/m);
+    expect((await sb.rkt(["gc", "--grace-period=0s"])).code).toBe(0);
+    expect(cgroupsOf(pod.uuid)).toEqual([]);
+  });
+
   test("prepare, then run-prepared with runtime flags; a signal to rkt stops the pod in order", async () => {
     const prepared = await sb.rkt(["--insecure-options=image", "prepare", "--quiet", img, ...sh("hostname; cat /etc/resolv.conf; readlink /proc/self/ns/net")]);
     expect(prepared.code).toBe(0);

@@ -217,6 +217,11 @@ int cmd_init(const char *spec_path) {
   self = getpid();
   if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
     fail_errno("stage1: becoming a subreaper");
+  /* The pod dies with the process that started this init (systemd-nspawn, which holds the pod
+   * lock): were it SIGKILLed, the pod would read as exited while its apps ran on. As PID 1 of
+   * a PID namespace, our death takes every app with it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    fail_errno("stage1: setting the parent-death signal");
 
   sigset_t set;
   sigemptyset(&set);
