@@ -2,7 +2,7 @@
 // primes a V8 code cache for it. Node 20 has no module compile cache, and resolving and
 // compiling some hundred ESM files costs more than rkt's own work on a `rkt run`; one
 // file loaded with a code cache starts in a few milliseconds. better-sqlite3 (a native
-// addon) and stage1 plugins outside the bundle load as usual.
+// addon), openpgp and tar, and stage1 plugins outside the bundle load as usual.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -19,7 +19,11 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3"],
+  // Native (better-sqlite3) or large and rarely needed (openpgp verifies signatures, tar
+  // parses ACIs on import): required from node_modules when used, not compiled on every start.
+  external: ["better-sqlite3", "openpgp", "tar"],
+  // import() of those becomes require(): code run from a vm.Script has no import() loader.
+  supported: { "dynamic-import": false },
   // Every module's import.meta.url becomes the bundle's own URL.
   define: { "import.meta.url": "__rkt_bundle_url" },
   banner: { js: 'const __rkt_bundle_url = require("node:url").pathToFileURL(__filename).href;' },

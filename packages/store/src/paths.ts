@@ -7,6 +7,7 @@ export class StorePaths {
   readonly blobs: string;
   readonly trees: string;
   readonly tmp: string;
+  readonly catalog: string;
   /** Lock files of blob downloads (one per digest, so concurrent fetches share work). */
   readonly blobLocks: string;
 
@@ -16,6 +17,7 @@ export class StorePaths {
     this.blobs = join(this.cas, "blob");
     this.trees = join(this.cas, "tree");
     this.tmp = join(this.cas, "tmp");
+    this.catalog = join(this.cas, "catalog");
     this.blobLocks = join(this.cas, "blobLocks");
   }
 

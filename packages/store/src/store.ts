@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join } from "node:path";
 import { readAci } from "./aci-import.js";
 import { BlobWriter, blobKey, type BlobWriterOptions } from "./blob-writer.js";
+import { ImageCatalog } from "./catalog.js";
 import { openDb, type DB } from "./db.js";
 import { ImageNotFoundError, StoreError } from "./errors.js";
 import { keyFromDigest, parseIdPrefix } from "./ids.js";
@@ -52,10 +53,12 @@ export interface RemoteRecord {
 
 export class ImageStore {
   readonly paths: StorePaths;
+  private readonly catalog: ImageCatalog;
   private dbHandle: DB | undefined;
 
   constructor(dataDir: string) {
     this.paths = new StorePaths(dataDir);
+    this.catalog = new ImageCatalog(this.paths.catalog);
   }
 
   get db(): DB {
@@ -77,6 +80,7 @@ export class ImageStore {
       const existing = this.db.prepare("SELECT key FROM images WHERE key = ?").get(key);
       if (existing && existsSync(blob)) {
         if (opts.latest) this.db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(key);
+        if (!this.catalog.manifest(key)) this.catalog.writeManifest(key, aci.manifestBytes);
         return { key, manifest: aci.manifest, added: false };
       }
       mkdirSync(dirname(blob), { recursive: true, mode: 0o750 });
@@ -88,6 +92,7 @@ export class ImageStore {
            VALUES (?, ?, 'aci', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
         )
         .run(key, `sha512-${aci.digest}`, aci.manifest.name, JSON.stringify(aci.manifest.labels ?? []), aci.manifestBytes, now, now, opts.latest ? 1 : 0, aci.size);
+      this.catalog.writeManifest(key, aci.manifestBytes);
       return { key, manifest: aci.manifest, added: info.changes > 0 };
     } finally {
       rmSync(aci.tmpBlob, { force: true });
@@ -97,6 +102,8 @@ export class ImageStore {
   /** Resolves a unique ID prefix to a key, with rkt's errors. */
   resolveId(input: string): string {
     const prefix = parseIdPrefix(input);
+    const cataloged = this.catalog.keysWithPrefix(prefix);
+    if (cataloged?.length === 1) return cataloged[0]!;
     const rows = this.db
       .prepare("SELECT key FROM images WHERE key >= ? AND key < ? LIMIT 2")
       .all(prefix, prefix + "\uffff") as { key: string }[];
@@ -115,8 +122,13 @@ export class ImageStore {
     return this.db.prepare("SELECT 1 FROM images WHERE key = ?").get(key) !== undefined;
   }
 
+  /** The image manifest as imported (from the catalog when it has it, else the index). */
+  manifestBytes(key: string): Buffer {
+    return this.catalog.manifest(key) ?? this.get(key).manifestBytes;
+  }
+
   manifest(key: string): ImageManifest {
-    return manifestOf(this.get(key));
+    return JSON.parse(this.manifestBytes(key).toString("utf8")) as ImageManifest;
   }
 
   /**
@@ -164,6 +176,7 @@ export class ImageStore {
    * OCI image, the blobs no other image uses; returns the digests of the blobs removed.
    */
   remove(key: string): string[] {
+    this.catalog.remove(key);
     const row = this.db.prepare("SELECT kind FROM images WHERE key = ?").get(key) as { kind: string } | undefined;
     if (row?.kind === "oci") return removeOciImage(this.db, this.paths, key);
     this.db.prepare("DELETE FROM images WHERE key = ?").run(key);
@@ -190,7 +203,9 @@ export class ImageStore {
 
   /** Records an OCI image whose blobs are all stored; false when it was there already. */
   addOciImage(rec: OciImageRecord): boolean {
-    return insertOciImage(this.db, this.paths, rec);
+    const added = insertOciImage(this.db, this.paths, rec);
+    this.catalog.writeManifest(rec.key, Buffer.from(this.get(rec.key).manifestBytes));
+    return added;
   }
 
   imageBlobs(key: string, role?: BlobRole): OciBlobRef[] {
@@ -330,13 +345,21 @@ export class ImageStore {
 
   /** The rendered tree of an image, rendering it first when needed. */
   async renderTree(key: string): Promise<TreeInfo> {
+    // A tree rendered before is found from the catalog alone, without the index.
+    const known = this.catalog.tree(key);
+    if (known && existsSync(join(this.paths.tree(known.id), "rendered"))) {
+      return { id: known.id, rootfs: this.paths.treeRootfs(known.id), layers: known.layers };
+    }
     return this.buildTree(key, this.renderPlan(key));
   }
 
   private async buildTree(key: string, plan: { id: string; layers: string[]; fill: (rootfs: string) => Promise<void> }): Promise<TreeInfo> {
     const { id, layers, fill } = plan;
     const dir = this.paths.tree(id);
-    if (existsSync(join(dir, "rendered"))) return { id, rootfs: join(dir, "rootfs"), layers };
+    if (existsSync(join(dir, "rendered"))) {
+      this.catalog.writeTree(key, { id, layers });
+      return { id, rootfs: join(dir, "rootfs"), layers };
+    }
 
     mkdirSync(this.paths.trees, { recursive: true, mode: 0o750 });
     const tmp = join(this.paths.trees, `.tmp-${randomBytes(8).toString("hex")}`);
@@ -357,6 +380,7 @@ export class ImageStore {
         )
         .run(id, key, size, hash, Date.now());
       this.db.prepare("UPDATE images SET tree_size = ? WHERE key = ?").run(size, key);
+      this.catalog.writeTree(key, { id, layers });
       return { id, rootfs: join(dir, "rootfs"), layers };
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -2,8 +2,9 @@
 // TLS verification that can be switched off (--insecure-options=tls), manual redirects
 // (blob downloads are often redirected to a storage service, which must not receive the
 // registry's credentials), and network errors turned into messages a user can act on.
-import * as http from "node:http";
-import * as https from "node:https";
+import type * as http from "node:http";
+import type * as https from "node:https";
+import { createRequire } from "node:module";
 import { RegistryError } from "../errors.js";
 
 export interface HttpResponse {
@@ -77,21 +78,29 @@ export class HttpClient {
   private readonly httpAgent: http.Agent;
   private readonly timeoutMs: number;
 
+  private readonly http: typeof http;
+  private readonly https: typeof https;
+
   constructor(private readonly opts: HttpClientOptions) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.httpsAgent = new https.Agent({
+    // node:http and node:https (with tls and net) load when a registry client is made, not
+    // whenever this package is imported.
+    const load = createRequire(import.meta.url);
+    this.http = load("node:http") as typeof http;
+    this.https = load("node:https") as typeof https;
+    this.httpsAgent = new this.https.Agent({
       keepAlive: true,
       maxSockets: 8,
       rejectUnauthorized: !opts.insecureTls,
       ...(opts.ca ? { ca: opts.ca } : {}),
     });
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.httpAgent = new this.http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
   /** One request, no redirects. The caller consumes or destroys `body`. */
   request(url: URL, method: "GET" | "HEAD", headers: Record<string, string>): Promise<HttpResponse> {
     const secure = url.protocol === "https:";
-    const mod = secure ? https : http;
+    const mod = secure ? this.https : this.http;
     return new Promise((resolve, reject) => {
       const req = mod.request(
         url,

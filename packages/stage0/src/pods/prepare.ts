@@ -134,7 +134,7 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
       const key = images[i]!.key;
       let image = perImage.get(key);
       if (!image) {
-        image = { tree: await ctx.store.renderTree(key), manifestBytes: ctx.store.get(key).manifestBytes };
+        image = { tree: await ctx.store.renderTree(key), manifestBytes: ctx.store.manifestBytes(key) };
         perImage.set(key, image);
       }
       prepared.push({ name: ra.name, imageManifestBytes: image.manifestBytes, treeId: image.tree.id, treeRootfs: image.tree.rootfs });
