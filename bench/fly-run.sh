@@ -8,19 +8,9 @@ RUNS=${RUNS:-30}
 work=$(mktemp -d /tmp/rkt-bench-fly.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/aci/rootfs/bin" "$work/aci/rootfs/etc"
-cp /bin/busybox "$work/aci/rootfs/bin/busybox"
-ln -s busybox "$work/aci/rootfs/bin/true"
-ln -s busybox "$work/aci/rootfs/bin/sh"
-echo "root:x:0:0:root:/root:/bin/sh" > "$work/aci/rootfs/etc/passwd"
-echo "root:x:0:" > "$work/aci/rootfs/etc/group"
-cat > "$work/aci/manifest" <<'JSON'
-{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/true","labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
- "app":{"exec":["/bin/true"],"user":"0","group":"0"}}
-JSON
-tar -C "$work/aci" -czf "$work/true.aci" manifest rootfs
 RKT="$PWD/bin/rkt --dir=$work/data"
-id=$($RKT --insecure-options=image fetch "$work/true.aci" 2>/dev/null)
+source bench/lib.sh
+id=$(true_image "$work" $RKT)
 rootfs=$(ls -d "$work"/data/cas/tree/deps-*/rootfs)
 
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/out.json" \

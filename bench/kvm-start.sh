@@ -20,18 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/aci/rootfs/bin" "$work/aci/rootfs/etc"
-cp /bin/busybox "$work/aci/rootfs/bin/busybox"
-ln -s busybox "$work/aci/rootfs/bin/true"
-ln -s busybox "$work/aci/rootfs/bin/sh"
-echo "root:x:0:0:root:/root:/bin/sh" > "$work/aci/rootfs/etc/passwd"
-echo "root:x:0:" > "$work/aci/rootfs/etc/group"
-cat > "$work/aci/manifest" <<'JSON'
-{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/true","labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
- "app":{"exec":["/bin/true"],"user":"0","group":"0"}}
-JSON
-tar -C "$work/aci" -czf "$work/true.aci" manifest rootfs
-id=$($RKT --insecure-options=image fetch "$work/true.aci" 2>/dev/null)
+source bench/lib.sh
+id=$(true_image "$work" $RKT)
 # One run fills the kernel and initramfs caches.
 $RKT run --net="$NET" --stage1-name=kvm "$id" >/dev/null
 

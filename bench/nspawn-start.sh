@@ -25,18 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$work/aci/rootfs/bin" "$work/aci/rootfs/etc" "$work/aci/rootfs/usr"
-cp /bin/busybox "$work/aci/rootfs/bin/busybox"
-ln -s busybox "$work/aci/rootfs/bin/true"
-ln -s busybox "$work/aci/rootfs/bin/sh"
-echo "root:x:0:0:root:/root:/bin/sh" > "$work/aci/rootfs/etc/passwd"
-echo "root:x:0:" > "$work/aci/rootfs/etc/group"
-cat > "$work/aci/manifest" <<'JSON'
-{"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/true","labels":[{"name":"os","value":"linux"},{"name":"arch","value":"amd64"}],
- "app":{"exec":["/bin/true"],"user":"0","group":"0"}}
-JSON
-tar -C "$work/aci" -czf "$work/true.aci" manifest rootfs
-id=$($RKT --insecure-options=image fetch "$work/true.aci" 2>/dev/null)
+source bench/lib.sh
+id=$(true_image "$work" $RKT)
 # The bare nspawn gets a copy of the rendered root: nspawn adds its mount points to a root
 # it boots, and the store's tree must stay as rendered.
 cp -a "$(ls -d "$work"/data/cas/tree/deps-*/rootfs)" "$work/bare-rootfs"

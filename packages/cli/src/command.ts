@@ -1,16 +1,10 @@
 // The shape of a command: its flags and help are data, its code loads only when it runs.
+import type { GlobalFlags } from "@rkt/stage0";
 import type { FlagSpec, Flags } from "./flags.js";
 import type { Output } from "./output.js";
 
-export interface GlobalOptions {
-  dir?: string;
-  systemConfig: string;
-  localConfig: string;
-  userConfig: string;
-  insecureOptions: string;
-  trustKeysFromHttps: boolean;
-  debug: boolean;
-}
+/** The global flags, as stage0 takes them. */
+export type GlobalOptions = GlobalFlags;
 
 export interface CommandContext {
   /** The command's name as rkt prints it in front of its messages. */

@@ -3,6 +3,7 @@ import type { Pod, RktContext } from "@rkt/stage0";
 import { RktError } from "@rkt/stage0";
 import { readFileSync } from "node:fs";
 import type { CommandContext } from "../command.js";
+import { rktContext } from "./context.js";
 import { UsageError } from "../flags.js";
 
 export function podArgs(ctx: CommandContext, opts: { single?: boolean } = {}): string[] {
@@ -22,6 +23,22 @@ export function podArgs(ctx: CommandContext, opts: { single?: boolean } = {}): s
   return ids;
 }
 
-export function findPod(rkt: RktContext, id: string): Pod {
-  return rkt.pods.find(id);
+/**
+ * Runs `action` on every pod named on the command line, reporting each failure and going
+ * on with the next pod, as rkt's rm and stop do; 254 when any failed.
+ */
+export async function forEachPod(ctx: CommandContext, verb: string, action: (rkt: RktContext, pod: Pod) => Promise<void>): Promise<number> {
+  const rkt = rktContext(ctx);
+  let failed = 0;
+  for (const id of podArgs(ctx)) {
+    try {
+      await action(rkt, rkt.pods.find(id));
+    } catch (err) {
+      failed++;
+      ctx.out.error((err as Error).message);
+    }
+  }
+  rkt.close();
+  if (failed > 0) ctx.out.error(`failed to ${verb} one or more pods`);
+  return failed > 0 ? 254 : 0;
 }

@@ -2,7 +2,7 @@
 // the store, a file, a URL, or a name looked up in the store.
 import { checkRunnableOSArch } from "@rkt/appc";
 import type { ImageManifest } from "@rkt/stage1-api";
-import { ImageNotFoundError, StoreError } from "@rkt/store";
+import { ImageNotFoundError, readAciManifest, StoreError } from "@rkt/store";
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,8 +108,8 @@ export class ImageFetcher {
         `error opening signature file: ${why} (sign ${label} with gpg --armor --detach-sign, give --signature=FILE, or use --insecure-options=image to skip verification)`,
       );
     }
-    const [{ readAciManifest }, { ImageVerifier }] = await Promise.all([import("./aci-manifest.js"), import("./verify.js")]);
-    const manifest = await readAciManifest(file, label);
+    const { ImageVerifier } = await import("./verify.js");
+    const manifest = await wrapStoreAsync(() => readAciManifest(file, label));
     await new ImageVerifier(this.ctx).verify({ file, label, manifest, signature, signatureLabel: sigPath });
   }
 

@@ -4,11 +4,10 @@
 // when the server defers it with 202), check it against the keystore, and only then store
 // the image and remember the URL.
 import type { NameValue } from "@rkt/stage1-api";
-import type { RemoteRecord } from "@rkt/store";
+import { readAciManifest, type RemoteRecord } from "@rkt/store";
 import { readFileSync, rmSync } from "node:fs";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
-import { readAciManifest } from "./aci-manifest.js";
 import { downloadFile } from "./download.js";
 import { HttpClient } from "./http.js";
 import { ImageVerifier } from "./verify.js";

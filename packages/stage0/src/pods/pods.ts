@@ -2,7 +2,7 @@
 // directory it is in plus whether its exclusive lock is held; nothing else is trusted, so
 // a pod whose process was SIGKILLed simply reads as exited.
 import type { PodManifest } from "@rkt/stage1-api";
-import { podLayout } from "@rkt/stage1-api";
+import { podLayout, readPodPid } from "@rkt/stage1-api";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -165,31 +165,13 @@ export class Pod {
 
   /** The pid stage1 wrote to `pid`, else the single child of `ppid`. */
   pid(): number | undefined {
-    const direct = readInt(this.file(podLayout.pid));
-    if (direct !== undefined) return direct;
-    const parent = readInt(this.file(podLayout.ppid));
-    if (parent === undefined) return undefined;
-    try {
-      const children = readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-      return children.length === 1 ? Number(children[0]) : undefined;
-    } catch {
-      return undefined;
-    }
+    return readPodPid(this.dir);
   }
 }
 
 function mtime(path: string): Date | undefined {
   try {
     return statSync(path).mtime;
-  } catch {
-    return undefined;
-  }
-}
-
-function readInt(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;
   }
