@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A first pod: builds a small busybox ACI, fetches it into a scratch data directory and runs
-# it on the fly stage1.
+# it on the fly stage1 and on the default flavor (nspawn, with its own network).
 set -euo pipefail
 work=$(mktemp -d /tmp/rkt-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -20,3 +20,6 @@ set -x
 rkt --dir="$work/data" --insecure-options=image fetch "$work/hello.aci"
 rkt --dir="$work/data" image list
 rkt --dir="$work/data" --insecure-options=image run --stage1-name=fly "$work/hello.aci"
+rkt --dir="$work/data" --insecure-options=image run "$work/hello.aci"      # nspawn, the default flavor
+rkt --dir="$work/data" list
+rkt --dir="$work/data" gc --grace-period=0s
