@@ -3,7 +3,6 @@
 import { createRequire } from "node:module";
 import { createReadStream, openSync, readSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { StoreError } from "./errors.js";
 
 export type Compression = "none" | "gzip" | "bzip2" | "xz" | "zstd";
@@ -32,6 +31,7 @@ export function openDecompressed(file: string, label = file): Readable {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   if (kind === "none") return raw;
   if (kind === "gzip") {
+    const { createGunzip } = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
     raw.on("error", (e) => gunzip.destroy(e));
     gunzip.on("error", () => raw.destroy());

@@ -1,7 +1,7 @@
 // --net as rkt parses it: a comma list of NAME[:K=V;K2=V2], repeatable; bare --net means
 // "default"; host and none stand alone; arguments are not allowed on all and host. And --port.
 import type { ExposedPort, NetworkRequest } from "@rkt/stage1-api";
-import { isIP } from "node:net";
+import { createRequire } from "node:module";
 import { UsageError } from "../flags.js";
 
 export function parseNet(values: string[]): NetworkRequest[] | undefined {
@@ -36,7 +36,8 @@ export function parsePort(value: string): ExposedPort {
   const hostIP = parts.length === 3 ? parts[1]! : undefined;
   const portText = parts[parts.length - 1]!;
   if (!/^[a-z0-9]+([-._~/][a-z0-9]+)*$/.test(name)) throw new UsageError(`--port: ${JSON.stringify(name)} is not a valid port name`, false);
-  if (hostIP !== undefined && isIP(hostIP) !== 4) throw new UsageError(`--port: ${JSON.stringify(hostIP)} is not a valid IPv4 address`, false);
+  // node:net loads only when a host IP is given.
+  if (hostIP !== undefined && (createRequire(import.meta.url)("node:net") as typeof import("node:net")).isIP(hostIP) !== 4) throw new UsageError(`--port: ${JSON.stringify(hostIP)} is not a valid IPv4 address`, false);
   const hostPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(hostPort >= 1 && hostPort <= 65535)) throw new UsageError(`--port: ${JSON.stringify(portText)} is not a valid port number`, false);
   return { name, hostPort, ...(hostIP !== undefined ? { hostIP } : {}) };

@@ -6,7 +6,13 @@
  */
 import * as fsp from 'node:fs/promises';
 import { pipeline, type Readable, type Transform } from 'node:stream';
-import * as zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
+
+/** node:zlib, loaded when an archive is actually decompressed (not with the store). */
+function nodeZlib(): typeof Zlib {
+  return createRequire(import.meta.url)('node:zlib') as typeof Zlib;
+}
 import { ArchiveFormatError, ArchiveLimitError } from './errors.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -188,9 +194,10 @@ class StreamByteSource implements ByteSource {
   }
 }
 
-type ZstdFactory = (opts?: zlib.ZlibOptions) => Transform;
+type ZstdFactory = (opts?: Zlib.ZlibOptions) => Transform;
 
 function zstdFactory(): ZstdFactory | undefined {
+  const zlib = nodeZlib();
   const f = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
   return typeof f === 'function' ? f.bind(zlib) : undefined;
 }
@@ -232,7 +239,7 @@ export async function openByteSource(path: string, limit: number): Promise<ByteS
     }
     let decompressor: Transform;
     if (kind === 'gzip') {
-      decompressor = zlib.createGunzip({ chunkSize: ZLIB_CHUNK });
+      decompressor = nodeZlib().createGunzip({ chunkSize: ZLIB_CHUNK });
     } else {
       const make = zstdFactory();
       if (!make) {
