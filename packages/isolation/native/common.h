@@ -44,6 +44,15 @@ void buf_add_encoded(struct buf *b, const char *s);
  * there are more than max. */
 int split_fields(char *s, const char *seps, char **fields, int max);
 
+/* The lines of a spec file read into memory (every spec language of the helper: one
+ * directive per line, blank lines and '#' comments ignored). Returns the next line that is
+ * neither, NUL-terminated in place, or NULL at the end; *next starts at the text and
+ * *lineno counts every line read (from 1), so errors can name the line. */
+char *next_spec_line(char **next, int *lineno);
+/* Percent-decodes fields in place; returns the number (from 1) of the first field that does
+ * not decode, or 0 when all do. */
+int pct_decode_fields(char **fields, int n);
+
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out);
 int parse_long(const char *s, long min, long max, long *out);
 

@@ -70,19 +70,10 @@ static void pod_load(const char *path, struct pod *p) {
     fail_errno("rkt-isolation: cannot read the pod spec %s", path);
   int line = 0, version = 0;
   char *f[MAX_POD_FIELDS];
-  for (char *next = text; next;) {
-    char *l = next;
-    char *nl = strchr(l, '\n');
-    next = nl ? nl + 1 : NULL;
-    if (nl)
-      *nl = 0;
-    line++;
-    if (!*l || *l == '#')
-      continue;
+  for (char *next = text, *l; (l = next_spec_line(&next, &line));) {
     int n = split_fields(l, " ", f, MAX_POD_FIELDS);
-    for (int i = 0; i < n; i++)
-      if (pct_decode(f[i]) != 0)
-        fail("rkt-isolation: %s:%d: invalid percent-encoding", path, line);
+    if (pct_decode_fields(f, n))
+      fail("rkt-isolation: %s:%d: invalid percent-encoding", path, line);
     if (n == 2 && !strcmp(f[0], "version")) {
       if (strcmp(f[1], "1"))
         fail("rkt-isolation: %s:%d: unsupported spec version \"%s\"", path, line, f[1]);

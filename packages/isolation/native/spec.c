@@ -177,25 +177,14 @@ void spec_load(const char *path, enum spec_mode mode, struct spec *s) {
     spec_fail(&c, "the file contains a NUL byte");
 
   char **f = xmalloc(MAX_FIELDS * sizeof(char *));
-  char *next = text;
-  while (next) {
-    char *line = next;
-    char *nl = strchr(line, '\n');
-    if (nl) {
-      *nl = 0;
-      next = nl + 1;
-    } else {
-      next = NULL;
-    }
-    c.line++;
-    if (!*line || *line == '#')
-      continue;
+  char *next = text, *line;
+  while ((line = next_spec_line(&next, &c.line))) {
     int n = split_fields(line, " ", f, MAX_FIELDS);
     if (n < 0)
       spec_fail(&c, "too many fields");
-    for (int i = 0; i < n; i++)
-      if (pct_decode(f[i]) != 0)
-        spec_fail(&c, "field %d: invalid percent-encoding (or an encoded NUL byte)", i + 1);
+    int bad = pct_decode_fields(f, n);
+    if (bad)
+      spec_fail(&c, "field %d: invalid percent-encoding (or an encoded NUL byte)", bad);
     const char *d = f[0];
     char **a = f + 1;
     int na = n - 1;

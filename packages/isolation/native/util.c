@@ -216,6 +216,27 @@ int split_fields(char *s, const char *seps, char **fields, int max) {
   }
 }
 
+char *next_spec_line(char **next, int *lineno) {
+  while (*next) {
+    char *l = *next;
+    char *nl = strchr(l, '\n');
+    *next = nl ? nl + 1 : NULL;
+    if (nl)
+      *nl = 0;
+    ++*lineno;
+    if (*l && *l != '#')
+      return l;
+  }
+  return NULL;
+}
+
+int pct_decode_fields(char **fields, int n) {
+  for (int i = 0; i < n; i++)
+    if (pct_decode(fields[i]) != 0)
+      return i + 1;
+  return 0;
+}
+
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out) {
   if (!*s || *s == '-' || *s == '+' || *s == ' ')
     return -1;

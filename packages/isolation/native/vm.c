@@ -98,19 +98,10 @@ static void vm_spec_load(const char *path, struct vm_spec *s) {
     fail_errno("rkt-isolation: cannot read the VM spec %s", path);
   int line = 0, version = 0;
   char *f[4];
-  for (char *next = text; next;) {
-    char *l = next;
-    char *nl = strchr(l, '\n');
-    next = nl ? nl + 1 : NULL;
-    if (nl)
-      *nl = 0;
-    line++;
-    if (!*l || *l == '#')
-      continue;
+  for (char *next = text, *l; (l = next_spec_line(&next, &line));) {
     int n = split_fields(l, " ", f, 4);
-    for (int i = 0; i < n; i++)
-      if (pct_decode(f[i]) != 0)
-        fail("rkt-isolation: %s:%d: invalid percent-encoding", path, line);
+    if (pct_decode_fields(f, n))
+      fail("rkt-isolation: %s:%d: invalid percent-encoding", path, line);
     char **str = NULL;
     double *secs = NULL;
     if (n == 2 && !strcmp(f[0], "version")) {
@@ -384,9 +375,9 @@ int cmd_vm(const char *spec_path) {
 
   struct vm_reader rd = {0};
   struct vm_queue toguest = {0};
-  int ready = 0, qemu_status = -1, stop_requested = 0, boot_failed = 0, stdin_open = vs.stdio != IO_NULL;
+  int ready = 0, qemu_status = -1, stop_requested = 0, boot_failed = 0;
   int pod_code = -1, ctl_open = 1, con_open = 1;
-  uint32_t credit = VM_IN_WINDOW;
+  struct vm_stdin in = {.open = vs.stdio != IO_NULL, .credit = VM_IN_WINDOW};
   int64_t boot_deadline = t0 + (int64_t)(vs.boot_timeout * 1000), stop_deadline = -1, bye_deadline = -1;
   int64_t ready_at = -1, exit_at = -1;
   uint32_t guest_uptime = 0;
@@ -425,7 +416,7 @@ int cmd_vm(const char *spec_path) {
                               .events = (short)(POLLIN | (vm_queue_pending(&toguest) ? POLLOUT : 0))};
     pf[n++] = (struct pollfd){.fd = con_open ? con : -1, .events = POLLIN};
     pf[n++] = (struct pollfd){.fd = qemu_status < 0 ? lfd : -1, .events = POLLIN};
-    int want_stdin = stdin_open && credit > 0 && qemu_status < 0;
+    int want_stdin = vm_stdin_wants(&in) && qemu_status < 0;
     pf[n++] = (struct pollfd){.fd = want_stdin ? 0 : -1, .events = POLLIN};
     for (int i = 0; i < MAX_CLIENTS; i++)
       pf[n++] = (struct pollfd){.fd = clients[i].fd,
@@ -521,10 +512,8 @@ int cmd_vm(const char *spec_path) {
           }
           break;
         case VF_IN_ACK:
-          if (h.len == 4) {
-            uint32_t a = vm_get_u32(p);
-            credit = credit + a > VM_IN_WINDOW ? VM_IN_WINDOW : credit + a;
-          }
+          if (h.len == 4)
+            vm_stdin_acked(&in, vm_get_u32(p));
           break;
         case VF_EXIT:
           if (h.len == 4 && pod_code < 0) {
@@ -577,18 +566,8 @@ int cmd_vm(const char *spec_path) {
       }
     }
 
-    if (pf[4].revents) {
-      unsigned char buf[VM_FRAME_MAX];
-      size_t want = credit < sizeof buf ? credit : sizeof buf;
-      ssize_t r = read(0, buf, want);
-      if (r > 0) {
-        vm_queue_frame(&toguest, VF_IN, 0, buf, (size_t)r);
-        credit -= (uint32_t)r;
-      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-        vm_queue_frame(&toguest, VF_IN_EOF, 0, NULL, 0);
-        stdin_open = 0;
-      }
-    }
+    if (pf[4].revents)
+      vm_stdin_forward(&in, 0, &toguest);
 
     for (int i = 0; i < MAX_CLIENTS; i++) {
       struct client *c = &clients[i];

@@ -74,6 +74,21 @@ int vm_queue_flush(struct vm_queue *q, int fd);
 /* Writes everything, waiting for fd as needed: 0 ok, -1 error. */
 int vm_queue_flush_all(struct vm_queue *q, int fd);
 
+/* The sending side of stdin (the supervisor's for the pod, vm-enter's for its session; both
+ * on channel 0, which the supervisor renumbers for a session): VF_IN frames within the
+ * window the guest grants, VF_IN_EOF at the end. */
+struct vm_stdin {
+  int open;        /* stdin has not ended */
+  uint32_t credit; /* bytes that may be sent before the guest acknowledges some */
+};
+/* Whether to read stdin now: it is open and the window has room. */
+int vm_stdin_wants(const struct vm_stdin *s);
+/* Reads what fd has (at most the credit) and queues it as VF_IN; at end of file, or on a read
+ * error other than EAGAIN and EINTR, queues VF_IN_EOF and closes. */
+void vm_stdin_forward(struct vm_stdin *s, int fd, struct vm_queue *q);
+/* A VF_IN_ACK from the guest: n bytes reached the app, the window grows back by that much. */
+void vm_stdin_acked(struct vm_stdin *s, uint32_t n);
+
 /* Writes one frame to a blocking fd: 0 ok, -1 error. */
 int vm_write_frame(int fd, int type, unsigned chan, const void *payload, size_t n);
 

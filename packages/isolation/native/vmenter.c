@@ -42,21 +42,12 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
   size_t nenv = 0;
   int line = 0, version = 0;
   char **f = xmalloc(MAX_ARGS * sizeof(char *));
-  for (char *next = text; next;) {
-    char *l = next;
-    char *nl = strchr(l, '\n');
-    next = nl ? nl + 1 : NULL;
-    if (nl)
-      *nl = 0;
-    line++;
-    if (!*l || *l == '#')
-      continue;
+  for (char *next = text, *l; (l = next_spec_line(&next, &line));) {
     int n = split_fields(l, " ", f, MAX_ARGS);
     if (n < 0)
       fail("rkt-isolation: %s:%d: too many fields", spec_path, line);
-    for (int i = 0; i < n; i++)
-      if (pct_decode(f[i]) != 0)
-        fail("rkt-isolation: %s:%d: invalid percent-encoding", spec_path, line);
+    if (pct_decode_fields(f, n))
+      fail("rkt-isolation: %s:%d: invalid percent-encoding", spec_path, line);
     if (n == 2 && !strcmp(f[0], "version") && !strcmp(f[1], "1")) {
       version = 1;
     } else if (n == 2 && !strcmp(f[0], "control-socket")) {
@@ -116,14 +107,14 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
   struct vm_queue q = {0};
   struct vm_reader rd = {0};
   vm_open_encode(&q, 0, &o);
-  uint32_t credit = VM_IN_WINDOW;
-  int stdin_open = 1, code = -1;
+  struct vm_stdin in = {.open = 1, .credit = VM_IN_WINDOW};
+  int code = -1;
   fcntl(fd, F_SETFL, O_NONBLOCK);
 
   while (code < 0) {
     struct pollfd pf[3] = {
         {.fd = fd, .events = (short)(POLLIN | (vm_queue_pending(&q) ? POLLOUT : 0))},
-        {.fd = stdin_open && credit > 0 ? 0 : -1, .events = POLLIN},
+        {.fd = vm_stdin_wants(&in) ? 0 : -1, .events = POLLIN},
         {.fd = sfd, .events = POLLIN},
     };
     if (poll(pf, 3, -1) < 0 && errno != EINTR)
@@ -145,17 +136,8 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
         }
       }
     }
-    if (pf[1].revents) {
-      unsigned char buf[VM_FRAME_MAX];
-      ssize_t r = read(0, buf, credit < sizeof buf ? credit : sizeof buf);
-      if (r > 0) {
-        vm_queue_frame(&q, VF_IN, 0, buf, (size_t)r);
-        credit -= (uint32_t)r;
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        vm_queue_frame(&q, VF_IN_EOF, 0, NULL, 0);
-        stdin_open = 0;
-      }
-    }
+    if (pf[1].revents)
+      vm_stdin_forward(&in, 0, &q);
     if (vm_queue_flush(&q, fd) != 0)
       break;
     if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -169,10 +151,9 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
           write_all(1, p, h.len);
         else if (h.type == VF_ERR)
           write_all(2, p, h.len);
-        else if (h.type == VF_IN_ACK && h.len == 4) {
-          uint32_t a = vm_get_u32(p);
-          credit = credit + a > VM_IN_WINDOW ? VM_IN_WINDOW : credit + a;
-        } else if (h.type == VF_EXIT && h.len == 4)
+        else if (h.type == VF_IN_ACK && h.len == 4)
+          vm_stdin_acked(&in, vm_get_u32(p));
+        else if (h.type == VF_EXIT && h.len == 4)
           code = (int)(int32_t)vm_get_u32(p);
       }
       if (r < 0)

@@ -275,9 +275,8 @@ static void load_cfg(struct guest_cfg *c) {
     int n = split_fields(l, " ", f, 64);
     if (n < 0)
       guest_fail("stage1: %s:%d: too many fields", GUEST_SPEC, line);
-    for (int i = 0; i < n; i++)
-      if (pct_decode(f[i]) != 0)
-        guest_fail("stage1: %s:%d: invalid percent-encoding", GUEST_SPEC, line);
+    if (pct_decode_fields(f, n))
+      guest_fail("stage1: %s:%d: invalid percent-encoding", GUEST_SPEC, line);
     if (n == 2 && !strcmp(f[0], "version") && !strcmp(f[1], "1"))
       version = 1;
     else if (n == 2 && !strcmp(f[0], "hostname"))

@@ -128,6 +128,24 @@ int vm_queue_flush_all(struct vm_queue *q, int fd) {
   return 0;
 }
 
+int vm_stdin_wants(const struct vm_stdin *s) { return s->open && s->credit > 0; }
+
+void vm_stdin_forward(struct vm_stdin *s, int fd, struct vm_queue *q) {
+  unsigned char buf[VM_FRAME_MAX];
+  ssize_t r = read(fd, buf, s->credit < sizeof buf ? s->credit : sizeof buf);
+  if (r > 0) {
+    vm_queue_frame(q, VF_IN, 0, buf, (size_t)r);
+    s->credit -= (uint32_t)r;
+  } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+    vm_queue_frame(q, VF_IN_EOF, 0, NULL, 0);
+    s->open = 0;
+  }
+}
+
+void vm_stdin_acked(struct vm_stdin *s, uint32_t n) {
+  s->credit = s->credit + n > VM_IN_WINDOW ? VM_IN_WINDOW : s->credit + n;
+}
+
 int vm_write_frame(int fd, int type, unsigned chan, const void *payload, size_t n) {
   struct vm_queue q = {0};
   vm_queue_frame(&q, type, chan, payload, n);

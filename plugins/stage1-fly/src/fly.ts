@@ -4,8 +4,8 @@
 import { helperPath, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
 import { appEnvFile, podLayout, Stage1Error } from "@rkt/stage1-api";
-import { createEmptyVolumes, formatEnvFile, parseEnvFile, resolveApp, type ResolvedApp } from "@rkt/stage1-kit";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createEmptyVolumes, enterEnvironment, formatEnvFile, readPid, resolveApp, sendSignal, type ResolvedApp } from "@rkt/stage1-kit";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { enterSpec, runSpec } from "./spec.js";
 
@@ -38,13 +38,7 @@ export class FlyStage1 implements Stage1 {
   async enter(req: EnterRequest): Promise<LaunchPlan> {
     const { pod } = req;
     const app = onlyApp(pod);
-    let env: Map<string, string>;
-    try {
-      env = parseEnvFile(readFileSync(appEnvFile(pod.stage1Root, app.name), "utf8"));
-    } catch {
-      env = app.env;
-    }
-    env.set("TERM", req.callerEnv.TERM ?? "vt100");
+    const env = enterEnvironment(pod.stage1Root, app.name, req.callerEnv, () => app.env);
     const file = specPath(pod, `enter-${process.pid}.spec`);
     writeSpec(file, enterSpec(app, req.pid, env, req.command));
     return { path: helperPath(), argv: ["rkt-isolation", "enter", "--remove-spec", file], env: {}, cwd: pod.dir };
@@ -52,32 +46,14 @@ export class FlyStage1 implements Stage1 {
 
   async stop(req: StopRequest): Promise<void> {
     const signal = req.force ? "SIGKILL" : "SIGTERM";
-    if (req.pid !== undefined && signalProcess(req.pid, signal)) return;
+    if (sendSignal(req.pid, signal)) return;
     const pgid = readPid(join(req.pod.dir, podLayout.pgid));
-    if (pgid !== undefined && signalProcess(-pgid, signal)) return;
+    if (pgid !== undefined && sendSignal(-pgid, signal)) return;
     throw new Stage1Error(`pod ${req.pod.uuid} has no running process to stop`);
   }
 
   async gc(_req: GcRequest): Promise<void> {
     // The app's mounts lived in its private mount namespace and died with it; stage0
     // removes the pod directory.
-  }
-}
-
-function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readPid(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
   }
 }

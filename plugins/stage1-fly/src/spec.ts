@@ -4,20 +4,12 @@
 import { SpecBuilder } from "@rkt/isolation";
 import type { AppContext, PodContext, RuntimeOptions } from "@rkt/stage1-api";
 import { appStatusFile, podLayout } from "@rkt/stage1-api";
-import type { ResolvedApp } from "@rkt/stage1-kit";
+import { appCredentials, appRootOverlay, bindOptions, hostPath, IN_STAGE1, type ResolvedApp } from "@rkt/stage1-kit";
 import { join } from "node:path";
 
 export function mountRoot(spec: SpecBuilder, ctx: AppContext): void {
   spec.directive("root", ctx.rootfsPath);
-  if (ctx.rootfs.kind === "overlay") {
-    spec.directive("overlay", ctx.rootfsPath, ctx.rootfs.upper, ctx.rootfs.work, ...ctx.rootfs.lower);
-  }
-}
-
-export function credentials(spec: SpecBuilder, app: ResolvedApp): void {
-  spec.directive("uid", app.uid);
-  spec.directive("gid", app.gid);
-  spec.directive("groups", app.supplementaryGids.length > 0 ? app.supplementaryGids.join(",") : "-");
+  appRootOverlay(spec, ctx);
 }
 
 export function runSpec(pod: PodContext, app: ResolvedApp, options: RuntimeOptions, lockFd: number): SpecBuilder {
@@ -26,16 +18,13 @@ export function runSpec(pod: PodContext, app: ResolvedApp, options: RuntimeOptio
   mountRoot(spec, app.context);
   for (const host of ["/dev", "/proc", "/sys"]) spec.directive("bind", host, host, "rec");
   spec.directive("tmpfs", "/tmp", "mode=1777");
-  for (const m of app.mounts) {
-    const opts = [m.recursive ? "rec" : "norec", ...(m.readOnly ? ["ro"] : [])];
-    spec.directive("bind", m.source, m.target, opts.join(","));
-  }
+  for (const m of app.mounts) spec.directive("bind", m.source, m.target, bindOptions(m));
   if (options.dns.resolv === "host") spec.directive("bind", "/etc/resolv.conf", "/etc/resolv.conf", "ro");
-  if (options.dns.resolv === "stage0") spec.directive("bind", join(pod.stage1Root, "etc", "rkt-resolv.conf"), "/etc/resolv.conf", "ro");
+  if (options.dns.resolv === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Resolv), "/etc/resolv.conf", "ro");
   if (options.dns.hosts === "host") spec.directive("bind", "/etc/hosts", "/etc/hosts", "ro");
-  if (options.dns.hosts === "stage0") spec.directive("bind", join(pod.stage1Root, "etc", "rkt-hosts"), "/etc/hosts", "ro");
+  if (options.dns.hosts === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Hosts), "/etc/hosts", "ro");
   spec.directive("lock-fd", lockFd);
-  credentials(spec, app);
+  appCredentials(spec, app);
   spec.directive("cwd", app.workingDirectory);
   for (const [k, v] of app.env) spec.directive("env", `${k}=${v}`);
   spec.directive("exec", app.exec[0]!, ...app.exec);
@@ -49,7 +38,7 @@ export function enterSpec(app: ResolvedApp, pid: number, env: Map<string, string
   const spec = new SpecBuilder();
   spec.directive("join-mount-ns", pid);
   spec.directive("root", app.context.rootfsPath);
-  credentials(spec, app);
+  appCredentials(spec, app);
   spec.directive("cwd", app.workingDirectory);
   for (const [k, v] of env) spec.directive("env", `${k}=${v}`);
   spec.directive("exec", command[0]!, ...command);

@@ -9,53 +9,50 @@
 // pod init as the nspawn flavor; output, stdin, rkt enter and rkt stop cross one
 // virtio-serial channel (packages/isolation/native/vm.h). docs/stage1-kvm.md has the whole
 // picture.
-import { helperPath, writeSpec } from "@rkt/isolation";
+import { helperPath, SpecBuilder, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, PrepareRequest, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
 import { appEnvFile, podLayout, Stage1Error } from "@rkt/stage1-api";
 import {
-  appIsolation,
+  appSpecPath,
+  checkInteractive,
   createEmptyVolumes,
+  enterEnvironment,
+  etcBinds,
   formatEnvFile,
-  imageRoot,
-  IsolatorError,
-  parseEnvFile,
-  resolveApp,
-  resolveInRoot,
-  type AppIsolation,
-  type ResolvedApp,
+  hostPath,
+  imageHasHosts,
+  podHostname,
+  podInitReady,
+  podInitSpec,
+  resolveIsolatedApp,
+  sendSignal,
+  type IsolatedApp,
 } from "@rkt/stage1-kit";
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { chooseAccel } from "./accel.js";
 import { appSpec } from "./app-spec.js";
 import { loadConfig } from "./config.js";
-import { etcBinds, writeEtcFiles } from "./etc-files.js";
+import { hostResolvConf, writeEtcFiles } from "./etc-files.js";
 import { guestInitramfs } from "./initramfs.js";
 import { guestKernel } from "./kernel.js";
-import { appSpecPath, host, HOST_FILES, IN_GUEST, layoutStage1Root } from "./layout.js";
+import { HOST_FILES, IN_GUEST, layoutStage1Root } from "./layout.js";
 import { vmNetwork, type VmNetwork } from "./network.js";
 import { alive, findQemu, podQemuPid, sleep, waitGone } from "./processes.js";
 import { hostTscKhz, kernelCmdline, qemuArgv } from "./qemu.js";
 import { vmCpus, vmMemoryMiB } from "./resources.js";
 import { wireTaps } from "./taps.js";
-import { enterSpec, guestSpec, hostSpec, initSpec, vmSpec, type PodStdio } from "./specs.js";
+import { enterSpec, guestSpec, hostSpec, vmSpec, type PodStdio } from "./specs.js";
 
 /** What `rkt status` shows as hypervisor=... (the stage1-api's <pod>/hypervisor file). */
 export function hypervisorName(accel: "kvm" | "tcg"): string {
   return `qemu-${accel}`;
 }
 
-const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
-function podHostname(pod: PodContext, requested: string | undefined): string {
-  const name = requested ?? `rkt-${pod.uuid}`;
-  if (name.length > 64 || !HOSTNAME.test(name)) {
-    throw new Stage1Error(`--hostname=${JSON.stringify(name)} is not a valid hostname (letters, digits, '-' and '.', at most 64 characters)`);
-  }
-  return name;
-}
+/** As the nspawn flavor: host volumes are bound recursively unless they say recursive=false. */
+const RECURSIVE_BY_DEFAULT = true;
 
 function podStdio(interactive: boolean): PodStdio {
   if (!interactive) return { kind: "null" };
@@ -73,26 +70,13 @@ export class KvmStage1 implements Stage1 {
   async run(req: RunRequest): Promise<LaunchPlan> {
     const { pod, options } = req;
     const s1 = pod.stage1Root;
-    if (!existsSync(host(s1, IN_GUEST.inaccessibleFile))) layoutStage1Root(s1);
-    if (options.interactive && pod.apps.length !== 1) throw new Stage1Error("interactive option only supports pods with one app");
+    if (!existsSync(hostPath(s1, IN_GUEST.inaccessibleFile))) layoutStage1Root(s1);
+    checkInteractive(pod, options.interactive);
     const cfg = loadConfig(options.localConfigDir);
     const hostname = podHostname(pod, options.hostname);
     const wanted = vmNetwork(options, this.logger);
 
-    const apps: { app: ResolvedApp; isolation: AppIsolation }[] = pod.apps.map((ctx) => {
-      const app = resolveApp(pod, ctx, { recursiveByDefault: true });
-      try {
-        const isolation = appIsolation(app.name, app.app.isolators, {
-          uid: app.uid,
-          insecureCapabilities: options.insecure.capabilities,
-          insecureSeccomp: options.insecure.seccomp,
-        });
-        return { app, isolation };
-      } catch (err) {
-        if (err instanceof IsolatorError) throw new Stage1Error(err.message);
-        throw err;
-      }
-    });
+    const apps: IsolatedApp[] = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure }));
 
     const qemuPath = findQemu(cfg.qemu);
     const kernel = guestKernel(cfg);
@@ -112,12 +96,11 @@ export class KvmStage1 implements Stage1 {
     const hostApps = apps.map(({ app, isolation }) => {
       createEmptyVolumes(app.mounts);
       writeFileSync(appEnvFile(s1, app.name), formatEnvFile(app.env));
-      writeSpec(host(s1, appSpecPath(app.name)), appSpec({ app, isolation, interactive: options.interactive, insecurePaths: options.insecure.paths }));
-      const hasHosts = existsSync(resolveInRoot(imageRoot(app.context), "/etc/hosts"));
-      return { app, etc: etcBinds(s1, options.dns, hasHosts) };
+      writeSpec(hostPath(s1, appSpecPath(app.name)), appSpec({ app, isolation, interactive: options.interactive, insecurePaths: options.insecure.paths }));
+      return { app, etc: etcBinds(s1, options.dns, imageHasHosts(app.context), hostResolvConf(s1)) };
     });
-    writeSpec(host(s1, IN_GUEST.podSpec), initSpec(names, cfg.stopTimeout));
-    writeSpec(host(s1, IN_GUEST.guestSpec), guestSpec(hostname, network, stdio));
+    writeSpec(hostPath(s1, IN_GUEST.podSpec), podInitSpec(new SpecBuilder(), names, cfg.stopTimeout));
+    writeSpec(hostPath(s1, IN_GUEST.guestSpec), guestSpec(hostname, network, stdio));
 
     const kvmDir = join(pod.dir, HOST_FILES.dir);
     rmSync(kvmDir, { recursive: true, force: true });
@@ -154,14 +137,10 @@ export class KvmStage1 implements Stage1 {
     const { pod } = req;
     if (!pod.apps.some((a) => a.name === req.app)) throw new Stage1Error(`pod ${pod.uuid} has no app named ${JSON.stringify(req.app)}`);
     await this.waitReady(pod, req.pid);
-    let env: Map<string, string>;
-    try {
-      env = parseEnvFile(readFileSync(appEnvFile(pod.stage1Root, req.app), "utf8"));
-    } catch {
-      throw new Stage1Error(`pod ${pod.uuid}: the environment of app ${req.app} is missing (${appEnvFile(pod.stage1Root, req.app)})`);
-    }
     // As rkt's enter: the app's root and environment, as root in /; the caller's TERM.
-    env.set("TERM", req.callerEnv.TERM ?? "vt100");
+    const env = enterEnvironment(pod.stage1Root, req.app, req.callerEnv, () => {
+      throw new Stage1Error(`pod ${pod.uuid}: the environment of app ${req.app} is missing (${appEnvFile(pod.stage1Root, req.app)})`);
+    });
     const file = join(pod.dir, HOST_FILES.dir, `enter-${process.pid}.spec`);
     writeSpec(file, enterSpec(join(pod.dir, HOST_FILES.controlSocket), req.app, env, req.command));
     return { path: helperPath(), argv: ["rkt-isolation", "vm-enter", "--remove-spec", file], env: {}, cwd: pod.dir };
@@ -171,11 +150,7 @@ export class KvmStage1 implements Stage1 {
   private async waitReady(pod: PodContext, supervisor: number): Promise<void> {
     const end = Date.now() + 120_000;
     for (;;) {
-      try {
-        if (lstatSync(host(pod.stage1Root, IN_GUEST.ready)).isSymbolicLink()) return;
-      } catch {
-        /* not yet */
-      }
+      if (podInitReady(pod.stage1Root)) return;
       if (!alive(supervisor)) throw new Stage1Error(`pod ${pod.uuid} is not running`);
       if (Date.now() > end) throw new Stage1Error(`pod ${pod.uuid} is not ready: its VM has not started the apps (is it still booting, or stopping?)`);
       await sleep(50);
@@ -187,13 +162,13 @@ export class KvmStage1 implements Stage1 {
     if (req.force) {
       // QEMU dies at once; the supervisor then ends the pod (exit code 137).
       const qemu = podQemuPid(pod);
-      if (qemu !== undefined && signal(qemu, "SIGKILL")) return;
-      if (req.pid !== undefined && signal(req.pid, "SIGKILL")) return;
+      if (sendSignal(qemu, "SIGKILL")) return;
+      if (sendSignal(req.pid, "SIGKILL")) return;
       throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
     }
     // The supervisor asks the guest to stop: the pod init gives the apps SIGTERM, then
     // SIGKILL after the stop timeout, records their exit codes, and the VM powers off.
-    if (req.pid === undefined || !signal(req.pid, "SIGTERM")) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
+    if (!sendSignal(req.pid, "SIGTERM")) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
   }
 
   async gc(req: GcRequest): Promise<void> {
@@ -203,19 +178,10 @@ export class KvmStage1 implements Stage1 {
     const qemu = podQemuPid(pod);
     if (qemu !== undefined) {
       this.logger.debug(`pod ${pod.uuid}: killing its QEMU, pid ${qemu}`);
-      signal(qemu, "SIGKILL");
+      sendSignal(qemu, "SIGKILL");
       if (!(await waitGone(qemu, 5000))) throw new Stage1Error(`QEMU of pod ${pod.uuid} (pid ${qemu}) does not die; run gc again`);
     }
     // The control socket, console log, specs and pid files; the pod directory goes next.
     rmSync(join(pod.dir, HOST_FILES.dir), { recursive: true, force: true });
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
   }
 }

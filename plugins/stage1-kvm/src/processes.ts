@@ -3,6 +3,7 @@
 // (a recycled pid must never be killed).
 import type { PodContext } from "@rkt/stage1-api";
 import { Stage1Error } from "@rkt/stage1-api";
+import { readPid } from "@rkt/stage1-kit";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_FILES } from "./layout.js";
@@ -26,15 +27,6 @@ export function findQemu(configured?: string): string {
       ? `the configured QEMU ${configured} is not an executable file`
       : `QEMU is not installed: install Debian's qemu-system-x86 package (scripts/setup.sh does)`,
   );
-}
-
-export function readPid(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function alive(pid: number): boolean {

@@ -5,22 +5,21 @@
 //                            mount namespace, the apps' roots (overlays) and volumes mounted
 //                            under the stage1 root that QEMU shares, the lock, QEMU's argv
 //   /rkt/kvm/guest.spec      the guest's init (vm-guest): hostname, network, stdio
-//   /rkt/pod.spec            the pod init (init.c): the apps in order, the stop timeout
+//   /rkt/pod.spec            the pod init (init.c): the kit's podInitSpec, as in nspawn pods
 //   /rkt/apps/<app>.spec     one per app (app-spec.ts)
 import { SpecBuilder } from "@rkt/isolation";
 import type { PodContext } from "@rkt/stage1-api";
 import { podLayout } from "@rkt/stage1-api";
-import type { ResolvedApp } from "@rkt/stage1-kit";
+import { appRootBinds, appRootOverlay, type HostSideApp } from "@rkt/stage1-kit";
 import { join } from "node:path";
-import type { EtcBind } from "./etc-files.js";
-import { appSpecPath, HOST_FILES, IN_GUEST } from "./layout.js";
+import { HOST_FILES, IN_GUEST } from "./layout.js";
 import type { VmNetwork } from "./network.js";
 
 export type PodStdio = { kind: "null" } | { kind: "pipe" } | { kind: "tty"; rows: number; cols: number };
 
 export interface HostSpecInput {
   pod: PodContext;
-  apps: { app: ResolvedApp; etc: EtcBind[] }[];
+  apps: HostSideApp[];
   lockFd: number;
   qemu: { path: string; argv: string[] };
 }
@@ -29,18 +28,8 @@ export function hostSpec(input: HostSpecInput): SpecBuilder {
   const { pod } = input;
   const spec = new SpecBuilder();
   spec.directive("mount-ns");
-  for (const { app } of input.apps) {
-    const rootfs = app.context.rootfs;
-    if (rootfs.kind === "overlay") spec.directive("overlay", app.context.rootfsPath, rootfs.upper, rootfs.work, ...rootfs.lower);
-  }
-  for (const { app, etc } of input.apps) {
-    spec.directive("within", app.context.rootfsPath);
-    for (const m of app.mounts) {
-      spec.directive("bind", m.source, m.target, [m.recursive ? "rec" : "norec", ...(m.readOnly ? ["ro"] : [])].join(","));
-    }
-    for (const b of etc) spec.directive("bind", b.source, b.target, "ro");
-  }
-  spec.directive("within", "-");
+  for (const { app } of input.apps) appRootOverlay(spec, app.context);
+  appRootBinds(spec, input.apps);
   spec.directive("lock-fd", input.lockFd);
   spec.directive("cwd", pod.dir);
   // QEMU needs no environment of the caller's (its modules directory is compiled in).
@@ -88,14 +77,6 @@ export function guestSpec(hostname: string, network: VmNetwork, stdio: PodStdio)
   if (stdio.kind === "tty") spec.directive("stdio", "tty", stdio.rows, stdio.cols);
   else spec.directive("stdio", stdio.kind);
   spec.directive("pod-spec", IN_GUEST.podSpec);
-  return spec;
-}
-
-export function initSpec(apps: string[], stopTimeoutSeconds: number): SpecBuilder {
-  const spec = new SpecBuilder();
-  spec.directive("stop-timeout", String(stopTimeoutSeconds));
-  spec.directive("ready-file", IN_GUEST.ready);
-  for (const app of apps) spec.directive("app", app, appSpecPath(app));
   return spec;
 }
 

@@ -8,8 +8,7 @@
 // apps would see the host's interfaces in /sys/class/net.
 import type { RuntimeOptions } from "@rkt/stage1-api";
 import { Stage1Error } from "@rkt/stage1-api";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { findProgram } from "./host-programs.js";
 
 /** The namespace nspawn must start in; undefined for the host's network. */
 export function podNetns(options: RuntimeOptions): string | undefined {
@@ -24,10 +23,7 @@ export function podNetns(options: RuntimeOptions): string | undefined {
 const NSENTER_CANDIDATES = ["/usr/bin/nsenter", "/bin/nsenter", "/usr/sbin/nsenter"];
 
 export function findNsenter(): string {
-  const dirs = (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => join(d, "nsenter"));
-  const found = [...NSENTER_CANDIDATES, ...dirs].find((p) => existsSync(p));
-  if (!found) throw new Stage1Error("nsenter is not installed: install Debian's util-linux package (apt-get install util-linux)");
-  return found;
+  return findProgram("nsenter", NSENTER_CANDIDATES, "nsenter is not installed: install Debian's util-linux package (apt-get install util-linux)");
 }
 
 /** The command that starts `path argv...` inside the namespace (argv[0] dropped), or it unchanged. */

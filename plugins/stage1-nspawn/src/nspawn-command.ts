@@ -1,31 +1,15 @@
 // The systemd-nspawn command line of a pod: where nspawn is, the pod's hostname, the
 // capabilities its apps need, the console, the network, and the environment nspawn reads.
 import type { PodContext, RuntimeOptions } from "@rkt/stage1-api";
-import { Stage1Error } from "@rkt/stage1-api";
 import type { AppIsolation } from "@rkt/stage1-kit";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { findProgram } from "./host-programs.js";
 import { IN_POD } from "./layout.js";
 import { inNetns } from "./network.js";
 
 const NSPAWN_CANDIDATES = ["/usr/bin/systemd-nspawn", "/bin/systemd-nspawn", "/usr/local/bin/systemd-nspawn"];
 
 export function findNspawn(): string {
-  const dirs = (process.env.PATH ?? "").split(":").filter(Boolean).map((d) => join(d, "systemd-nspawn"));
-  const found = [...NSPAWN_CANDIDATES, ...dirs].find((p) => existsSync(p));
-  if (!found) throw new Stage1Error("systemd-nspawn is not installed: install Debian's systemd-container package (apt-get install systemd-container)");
-  return found;
-}
-
-const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
-/** --hostname, else rkt's rkt-<uuid>; checked, since nspawn would refuse it less clearly. */
-export function podHostname(pod: PodContext, requested: string | undefined): string {
-  const name = requested ?? `rkt-${pod.uuid}`;
-  if (name.length > 64 || !HOSTNAME.test(name)) {
-    throw new Stage1Error(`--hostname=${JSON.stringify(name)} is not a valid hostname (letters, digits, '-' and '.', at most 64 characters)`);
-  }
-  return name;
+  return findProgram("systemd-nspawn", NSPAWN_CANDIDATES, "systemd-nspawn is not installed: install Debian's systemd-container package (apt-get install systemd-container)");
 }
 
 /** Union of the apps' capability bounding sets: nspawn must let the pod have them. */

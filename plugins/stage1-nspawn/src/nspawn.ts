@@ -11,30 +11,40 @@ import { helperPath, SpecBuilder, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, PrepareRequest, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
 import { appEnvFile, Stage1Error } from "@rkt/stage1-api";
 import {
-  appIsolation,
+  appRootInStage1,
+  appSpecPath,
+  checkInteractive,
   createEmptyVolumes,
+  enterEnvironment,
+  etcBinds,
   formatEnvFile,
-  imageRoot,
-  IsolatorError,
-  parseEnvFile,
+  hostPath,
+  imageHasHosts,
+  podHostname,
+  podInitSpec,
   resolveApp,
-  resolveInRoot,
-  type AppIsolation,
-  type ResolvedApp,
+  resolveIsolatedApp,
+  sendSignal,
+  writeHostsFiles,
 } from "@rkt/stage1-kit";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { appSpec } from "./app-spec.js";
 import { applyCgroupPlan, hostHierarchies, joinable, planCgroups, podProcessCgroup, removePodCgroups } from "./cgroups.js";
-import { etcBinds, writeHostsFiles } from "./etc-files.js";
-import { appRootInPod, appSpecPath, host, IN_POD, layoutStage1Root } from "./layout.js";
+import { IN_POD, layoutStage1Root } from "./layout.js";
 import { podNetns } from "./network.js";
-import { nspawnCommand, podHostname } from "./nspawn-command.js";
-import { hostSpec, initSpec } from "./pod-spec.js";
-import { containerInit, nspawnPid, signal, waitReady } from "./pod-process.js";
+import { nspawnCommand } from "./nspawn-command.js";
+import { hostSpec } from "./pod-spec.js";
+import { containerInit, nspawnPid, waitReady } from "./pod-process.js";
 import { writeSeccompLists } from "./seccomp-lists.js";
+
+/** --dns=host: the host's resolv.conf, bound into the apps as it is. */
+const HOST_RESOLV_CONF = "/etc/resolv.conf";
+
+/** rkt's nspawn flavors bind host volumes recursively unless they say recursive=false. */
+const RECURSIVE_BY_DEFAULT = true;
 
 /** Seconds between SIGTERM and SIGKILL when the pod stops; RKT_NSPAWN_STOP_TIMEOUT overrides it. */
 export const DEFAULT_STOP_TIMEOUT = 10;
@@ -63,13 +73,13 @@ export class NspawnStage1 implements Stage1 {
   async run(req: RunRequest): Promise<LaunchPlan> {
     const { pod, options } = req;
     const s1 = pod.stage1Root;
-    if (!existsSync(host(s1, IN_POD.init))) layoutStage1Root(s1);
-    if (options.interactive && pod.apps.length !== 1) throw new Stage1Error("interactive option only supports pods with one app");
+    if (!existsSync(hostPath(s1, IN_POD.init))) layoutStage1Root(s1);
+    checkInteractive(pod, options.interactive);
     // Everything that can be refused is checked before anything is made outside the pod dir.
     const hostname = podHostname(pod, options.hostname);
     const netns = podNetns(options);
     const timeout = stopTimeout();
-    const apps = pod.apps.map((ctx) => this.resolve(pod, ctx, options));
+    const apps = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure }));
     const isolations = apps.map((a) => a.isolation);
     // A terminal on both ends: nspawn's console relays it (the app takes it as its terminal).
     // Otherwise the apps write straight to rkt's stdout and stderr.
@@ -105,12 +115,11 @@ export class NspawnStage1 implements Stage1 {
         interactive: options.interactive,
         insecurePaths: options.insecure.paths,
       });
-      files.push(writeFile(host(s1, appSpecPath(app.name)), spec.toString(), { mode: 0o600 }));
-      const hasHosts = existsSync(resolveInRoot(imageRoot(app.context), "/etc/hosts"));
-      return { app, etc: etcBinds(s1, options.dns, hasHosts) };
+      files.push(writeFile(hostPath(s1, appSpecPath(app.name)), spec.toString(), { mode: 0o600 }));
+      return { app, etc: etcBinds(s1, options.dns, imageHasHosts(app.context), HOST_RESOLV_CONF) };
     });
     await Promise.all(files);
-    writeSpec(host(s1, IN_POD.podSpec), initSpec(apps.map((a) => a.app.name), timeout));
+    writeSpec(hostPath(s1, IN_POD.podSpec), podInitSpec(new SpecBuilder(), apps.map((a) => a.app.name), timeout));
 
     const file = specFile(pod, "nspawn-pod.spec");
     writeSpec(file, hostSpec({ pod, apps: hostApps, cgroups, lockFd: req.lockFd, helper: helperPath(), exec }));
@@ -118,34 +127,12 @@ export class NspawnStage1 implements Stage1 {
     return { path: helperPath(), argv: ["rkt-isolation", "pod", file], env: {}, cwd: pod.dir, keepFds: [req.lockFd] };
   }
 
-  private resolve(pod: PodContext, ctx: PodContext["apps"][number], options: RunRequest["options"]): { app: ResolvedApp; isolation: AppIsolation } {
-    // rkt's nspawn flavors bind host volumes recursively unless they say recursive=false.
-    const app = resolveApp(pod, ctx, { recursiveByDefault: true });
-    try {
-      const isolation = appIsolation(app.name, app.app.isolators, {
-        uid: app.uid,
-        insecureCapabilities: options.insecure.capabilities,
-        insecureSeccomp: options.insecure.seccomp,
-      });
-      return { app, isolation };
-    } catch (err) {
-      if (err instanceof IsolatorError) throw new Stage1Error(err.message);
-      throw err;
-    }
-  }
-
   async enter(req: EnterRequest): Promise<LaunchPlan> {
     const { pod } = req;
     const init = await waitReady(pod);
     const ctx = pod.apps.find((a) => a.name === req.app);
     if (!ctx) throw new Stage1Error(`pod ${pod.uuid} has no app named ${JSON.stringify(req.app)}`);
-    let env: Map<string, string>;
-    try {
-      env = parseEnvFile(readFileSync(appEnvFile(pod.stage1Root, req.app), "utf8"));
-    } catch {
-      env = resolveApp(pod, ctx, { recursiveByDefault: true }).env;
-    }
-    env.set("TERM", req.callerEnv.TERM ?? "vt100");
+    const env = enterEnvironment(pod.stage1Root, req.app, req.callerEnv, () => resolveApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT }).env);
     // As rkt's /enter: the pod's namespaces (not its user namespace), the app's root and
     // environment, as root in /; the command joins the pod's cgroups too.
     const spec = new SpecBuilder();
@@ -154,7 +141,7 @@ export class NspawnStage1 implements Stage1 {
       if (existsSync(dir)) spec.directive("cgroup", dir);
     }
     spec.directive("join-ns", init, "ipc,uts,net,pid,mnt");
-    spec.directive("root", appRootInPod(req.app));
+    spec.directive("root", appRootInStage1(req.app));
     spec.directive("uid", 0).directive("gid", 0).directive("groups", "-");
     spec.directive("cwd", "/");
     for (const [k, v] of env) spec.directive("env", `${k}=${v}`);
@@ -171,13 +158,13 @@ export class NspawnStage1 implements Stage1 {
     if (req.force) {
       // nspawn first (it would report its container's death on rkt's stderr), then PID 1,
       // whose death kills every process of the pod.
-      const killed = signal(nspawn, "SIGKILL");
-      if (!signal(init, "SIGKILL") && !killed) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
+      const killed = sendSignal(nspawn, "SIGKILL");
+      if (!sendSignal(init, "SIGKILL") && !killed) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
       return;
     }
     // The init stops the apps (SIGTERM, then SIGKILL after the stop timeout) and exits;
     // nspawn follows. Before the init is up, nspawn forwards SIGTERM to it.
-    if (!signal(init, "SIGTERM") && !signal(nspawn, "SIGTERM")) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
+    if (!sendSignal(init, "SIGTERM") && !sendSignal(nspawn, "SIGTERM")) throw new Stage1Error(`pod ${pod.uuid} has no running process to stop`);
   }
 
   async gc(req: GcRequest): Promise<void> {

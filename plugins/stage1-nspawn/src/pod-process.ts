@@ -3,18 +3,9 @@
 // (while nspawn starts, its child is still its "outer child", in ours).
 import type { PodContext } from "@rkt/stage1-api";
 import { podLayout, Stage1Error } from "@rkt/stage1-api";
-import { lstatSync, readFileSync, readlinkSync } from "node:fs";
+import { podInitReady, readPid } from "@rkt/stage1-kit";
+import { readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { host, IN_POD } from "./layout.js";
-
-export function readPid(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function nspawnPid(pod: PodContext): number | undefined {
   return readPid(join(pod.dir, podLayout.ppid));
@@ -38,25 +29,9 @@ export async function waitReady(pod: PodContext, timeoutMs = 10_000): Promise<nu
   const end = Date.now() + timeoutMs;
   for (;;) {
     const init = containerInit(pod);
-    let ready = false;
-    try {
-      ready = lstatSync(host(pod.stage1Root, IN_POD.ready)).isSymbolicLink();
-    } catch {
-      /* not yet */
-    }
+    const ready = podInitReady(pod.stage1Root);
     if (init !== undefined && ready) return init;
     if (Date.now() > end) throw new Stage1Error(`pod ${pod.uuid} is not ready: its apps have not started (is it still starting, or stopping?)`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Sends a signal; false when there is no such process. */
-export function signal(pid: number | undefined, sig: NodeJS.Signals): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
   }
 }
