@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pod start on the nspawn stage1 (image in the store, /bin/true) against a bare
 # systemd-nspawn of the same root filesystem and a bare `node -e 0`, alternating in one
-# hyperfine invocation. Prints medians and the ratio to the goal:
+# hyperfine invocation. The pod shares the host network, like the bare nspawn (bench/net-start.sh
+# measures what the default CNI network adds). Prints medians and the ratio to the goal:
 #   rkt run <= 1.3 x (node -e 0 + bare systemd-nspawn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ id=$(true_image "$work" $RKT)
 cp -a "$(ls -d "$work"/data/cas/tree/deps-*/rootfs)" "$work/bare-rootfs"
 
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/out.json" \
-  -n "rkt run (nspawn)" "$RKT run $id" \
+  -n "rkt run (nspawn)" "$RKT run --net=host $id" \
   -n "systemd-nspawn" "systemd-nspawn -D $work/bare-rootfs --register=no --keep-unit -q /bin/true" \
   -n "node -e 0" "node -e 0" >/dev/null 2>"$work/hyperfine.err" || { cat "$work/hyperfine.err" >&2; exit 1; }
 
