@@ -23,16 +23,29 @@ export interface RunOptions {
 
 /** A scratch world for one test file: its own data dir and config dirs. */
 export class Sandbox {
-  readonly root: string;
-  readonly dataDir: string;
-  readonly localConfig: string;
-  readonly systemConfig: string;
+  private made: string | undefined;
 
-  constructor(name: string) {
-    this.root = mkdtempSync(join(tmpdir(), `rkt-test-${name}-`));
-    this.dataDir = join(this.root, "data");
-    this.localConfig = join(this.root, "etc");
-    this.systemConfig = join(this.root, "lib");
+  /**
+   * The directory is made on first use, not when the test file is collected: a file whose
+   * tests are all filtered out (-t) then leaves nothing behind.
+   */
+  constructor(private readonly name: string) {}
+
+  get root(): string {
+    this.made ??= mkdtempSync(join(tmpdir(), `rkt-test-${this.name}-`));
+    return this.made;
+  }
+
+  get dataDir(): string {
+    return join(this.root, "data");
+  }
+
+  get localConfig(): string {
+    return join(this.root, "etc");
+  }
+
+  get systemConfig(): string {
+    return join(this.root, "lib");
   }
 
   path(...p: string[]): string {
@@ -45,7 +58,7 @@ export class Sandbox {
   }
 
   cleanup(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    if (this.made) rmSync(this.made, { recursive: true, force: true });
   }
 }
 
