@@ -1,17 +1,11 @@
 /**
- * Filesystem operations Node cannot do itself (mknod, mkfifo, lsetxattr).
- * Structurally identical to `FsOp`/`FsOpResult` of `@rkt/isolation`
- * (`runFsOps`), which the store passes as `ExtractOptions.specialFiles`.
- * Paths are absolute.
+ * Filesystem operations Node cannot do itself (mknod, mkfifo, lsetxattr), carried out by
+ * the isolation helper's `runFsOps`, which the store passes as `ExtractOptions.specialFiles`
+ * (tests pass their own). Paths are absolute.
  */
-export type FsOp =
-  | { op: 'mknod'; path: string; type: 'char' | 'block'; mode: number; major: number; minor: number }
-  | { op: 'mkfifo'; path: string; mode: number }
-  | { op: 'setxattr'; path: string; name: string; value: Buffer }
-  | { op: 'lchown'; path: string; uid: number; gid: number }
-  | { op: 'umount-tree'; path: string };
+import type { FsOp, FsOpResult } from "@rkt/isolation";
 
-export type FsOpResult = { ok: true } | { ok: false; code: string; message: string };
+export type { FsOp, FsOpResult };
 
 export type SpecialFilesFn = (ops: FsOp[]) => Promise<FsOpResult[]>;
 
