@@ -5,7 +5,7 @@
 import type { ExposedPort, Logger, NetworkRequest, PodManifest, Volume } from "@rkt/stage1-api";
 import { isStage1Error } from "@rkt/stage1-api";
 import { StoreError } from "@rkt/store";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
@@ -20,6 +20,7 @@ import { buildPodManifest, type AppRequest, type EnvOptions, type ResolvedAppIma
 import { checkNetworks } from "./network.js";
 import type { Pod } from "./pods.js";
 import { resolvePorts } from "./ports.js";
+import { removePodDir } from "./remove.js";
 
 export interface PreparePodRequest {
   apps: AppRequest[];
@@ -145,7 +146,10 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
     return { pod, lock, stage1, manifest, network: outcome };
   } catch (err) {
     lock?.release();
-    rmSync(pod.dir, { recursive: true, force: true });
+    // The generic removal: it unmounts whatever a stage1's prepare might have left mounted
+    // and never deletes across a mount point. Should it fail, the pod stays an aborted
+    // prepare, which rkt gc collects.
+    await removePodDir(pod.dir).catch(() => {});
     if (err instanceof StoreError || isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
   } finally {
