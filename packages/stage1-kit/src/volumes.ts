@@ -2,7 +2,7 @@
 // with the volume's mode and owner, shared by every app that mounts the volume. An implicit
 // volume of a Docker/OCI image starts as a copy of the image's directory (Docker's volume
 // semantics, as rkt applied them to images converted from Docker).
-import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from "node:fs";
 import type { AppMount } from "./mounts.js";
 
@@ -16,6 +16,8 @@ export function createEmptyVolumes(mounts: AppMount[]): void {
     if (fresh && m.populateFrom !== undefined && statSync(m.populateFrom, { throwIfNoEntry: false })?.isDirectory()) {
       // cp -a copies links as links and never follows them; the source was resolved
       // inside the image's root. The directory's own owner and mode come along (as Docker).
+      // child_process loads only for Docker volumes that start with the image's content.
+      const { execFileSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
       execFileSync("cp", ["-a", "--", `${m.populateFrom}/.`, m.source], { stdio: ["ignore", "ignore", "pipe"] });
     }
   }

@@ -3,7 +3,7 @@
 // as rkt's parseDNSFlags does ("host" and "none" stand alone; IPs are checked).
 import type { DnsConfig, HostsEntry, RuntimeRequest } from "@rkt/stage0";
 import type { IpcMode } from "@rkt/stage1-api";
-import { isIP } from "node:net";
+import { createRequire } from "node:module";
 import type { Flags } from "../flags.js";
 import { UsageError } from "../flags.js";
 
@@ -68,4 +68,9 @@ export function parseDns(flags: Flags): DnsRequest {
     ...(dns.resolv === "stage0" ? { dnsConfig: config } : {}),
     ...(dns.hosts === "stage0" ? { hostsEntries: entries } : {}),
   };
+}
+
+/** node:net's isIP, loaded only when --dns or --hosts-entry names an address. */
+function isIP(ip: string): number {
+  return (createRequire(import.meta.url)("node:net") as typeof import("node:net")).isIP(ip);
 }

@@ -1,6 +1,6 @@
 // Asking the user to confirm a key on the terminal, as rkt's reviewKey: the question on
 // stdout, then lines from stdin until one is exactly "yes" or "no".
-import { createInterface } from "node:readline";
+import { createRequire } from "node:module";
 
 /** rkt asks only when both stdin and stderr are terminals. */
 export function isInteractive(): boolean {
@@ -8,6 +8,7 @@ export function isInteractive(): boolean {
 }
 
 export async function confirmTrust(write: (line: string) => void): Promise<boolean> {
+  const { createInterface } = createRequire(import.meta.url)("node:readline") as typeof import("node:readline");
   const rl = createInterface({ input: process.stdin, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
   try {
