@@ -21,6 +21,7 @@
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { lendEntry } from './archive-entry.js';
 import { UnsafeArchiveError, printablePath } from './errors.js';
 import { applyStrip, parseWhiteout, splitArchivePath, splitStrip, type Whiteout } from './paths.js';
 import { PathTable } from './pathtable.js';
@@ -60,8 +61,7 @@ export interface ExtractResult {
 
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3;
 export const DEFAULT_MAX_ENTRIES = 10_000_000;
-/** In-memory bound of ArchiveEntry.read() by default. */
-export const DEFAULT_MAX_READ_BYTES = 64 << 20;
+export { DEFAULT_MAX_READ_BYTES } from './archive-entry.js';
 const SPECIAL_BATCH = 512;
 const MAX_WARNINGS = 1000;
 const PROGRESS_STEP = 1 << 20;
@@ -291,29 +291,7 @@ class Extractor {
 
   private async other(path: string, e: TarEntry): Promise<void> {
     const cb = this.opts.onOtherEntry;
-    if (!cb) return;
-    let state: 'open' | 'read' | 'closed' = 'open';
-    const reader = this.reader;
-    const ae: ArchiveEntry = {
-      rawPath: e.rawPath,
-      type: e.type,
-      size: e.size,
-      mode: e.mode,
-      uid: e.uid,
-      gid: e.gid,
-      mtime: e.mtime,
-      linkpath: e.linkpath,
-      read: async (maxBytes = DEFAULT_MAX_READ_BYTES) => {
-        if (state !== 'open') throw new Error(`${printablePath(e.rawPath)}: entry data can be read once, during the callback`);
-        state = 'read';
-        return reader.readBody(maxBytes);
-      },
-    };
-    try {
-      await cb(path, ae);
-    } finally {
-      state = 'closed';
-    }
+    if (cb) await lendEntry(this.reader, e, (entry) => cb(path, entry));
   }
 
   private async writeFile(rel: string, e: TarEntry): Promise<void> {

@@ -2,8 +2,8 @@
  * Read-only walk over a tar file (e.g. to read an ACI manifest without
  * extracting): same format checks, limits and path validation as extractTar.
  */
-import { printablePath } from './errors.js';
-import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_READ_BYTES } from './extract.js';
+import { lendEntry } from './archive-entry.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_ENTRIES } from './extract.js';
 import { splitArchivePath } from './paths.js';
 import { TarReader, type TarEntry } from './reader.js';
 import { openByteSource } from './source.js';
@@ -42,29 +42,7 @@ export async function scanTar(
     let e: TarEntry | null;
     while ((e = await reader.next()) !== null) {
       const path = splitArchivePath(e.rawPath, e.rawPath).join('/');
-      let state: 'open' | 'read' | 'closed' = 'open';
-      const cur = e;
-      const ae: ArchiveEntry = {
-        rawPath: cur.rawPath,
-        type: cur.type,
-        size: cur.size,
-        mode: cur.mode,
-        uid: cur.uid,
-        gid: cur.gid,
-        mtime: cur.mtime,
-        linkpath: cur.linkpath,
-        read: async (maxBytes = DEFAULT_MAX_READ_BYTES) => {
-          if (state !== 'open') throw new Error(`${printablePath(cur.rawPath)}: entry data can be read once, during the callback`);
-          state = 'read';
-          return reader.readBody(maxBytes);
-        },
-      };
-      let r: void | 'stop';
-      try {
-        r = await onEntry(path, ae);
-      } finally {
-        state = 'closed';
-      }
+      const r = await lendEntry(reader, e, (entry) => onEntry(path, entry));
       if (r === 'stop') return { entries: reader.entryCount, bytes: reader.consumed, stopped: true, warnings };
     }
     return { entries: reader.entryCount, bytes: reader.consumed, stopped: false, warnings };
