@@ -17,7 +17,8 @@ import {
 import { envNameProblem } from "./env.js";
 import { fail } from "./errors.js";
 import { validateIsolators } from "./isolators.js";
-import { checkACName, validatePort, validatePortList } from "./ports.js";
+import { checkName } from "./path-names.js";
+import { validatePort, validatePortList } from "./ports.js";
 
 const USER_HINT = "a user name, a UID, or an absolute path whose owner is used";
 const GROUP_HINT = "a group name, a GID, or an absolute path whose group is used";
@@ -77,7 +78,7 @@ export function validateApp(v: unknown, path: string): void {
     const mp = atIndex(mps.path, i);
     const mo = expectObject(m, mp, `a mount point object {"name", "path"}`);
     const name = reqString(mo, "name", mp);
-    checkACName(name.value, name.path);
+    checkName("mount point name", name.value, name.path);
     const p = reqString(mo, "path", mp);
     if (!isAbsPath(p.value)) fail(p.path, `mount point path must be absolute, got ${JSON.stringify(p.value)}`);
     optBool(mo, "readOnly", mp);

@@ -89,7 +89,7 @@ describe("--volume and --mount", () => {
   it("parses --mount", () => {
     expect(mountFromFlag("volume=data,target=/var/data")).toEqual({ volume: "data", path: "/var/data" });
     expect(() => mountFromFlag("volume=data")).toThrow("missing target=");
-    expect(() => mountFromFlag("volume=Data,target=/x")).toThrow('invalid volume name "Data" in --mount flag');
+    expect(() => mountFromFlag("volume=Data,target=/x")).toThrow('--mount: volume name "Data" is not a valid AC Name');
     expect(() => mountFromFlag("volume=data,target=/x,ro=true")).toThrow('unknown mount parameter "ro"');
   });
 });

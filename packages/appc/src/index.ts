@@ -10,7 +10,8 @@ export {
   sanitizeACIdentifier,
   sanitizeACName,
 } from "./names.js";
-export { isSemVer, semverProblem } from "./semver.js";
+export { isSemVer, semverProblem, semverSyntaxProblem } from "./semver.js";
+export { checkName, MAX_PATH_AC_NAME, NAME_GRAMMARS, NameError, nameProblem, shownName, type NameKind } from "./path-names.js";
 export {
   FULL_IMAGE_ID_HEX_LENGTH,
   IMAGE_ID_PREFIX,

@@ -9,7 +9,8 @@ import { checkKindAndVersion } from "./image-manifest.js";
 import { validateIsolators } from "./isolators.js";
 import { parseJsonDocument } from "./json.js";
 import { checkACIdentifier, validateAnnotations, validateLabels } from "./labels.js";
-import { checkACName, validateExposedPort, validatePortList } from "./ports.js";
+import { checkName } from "./path-names.js";
+import { validateExposedPort, validatePortList } from "./ports.js";
 import { validateMount, validateVolume } from "./volumes.js";
 
 export const POD_MANIFEST_KIND = "PodManifest";
@@ -38,7 +39,7 @@ export function validatePodManifest(value: unknown): PodManifest {
     const ap = atIndex(apps.path, i);
     const ao = expectObject(a, ap, `an app object {"name", "image", ...}`);
     const name = reqString(ao, "name", ap);
-    checkACName(name.value, name.path);
+    checkName("app name", name.value, name.path);
     if (appNames.has(name.value)) fail(name.path, `multiple apps with name ${name.value}`);
     appNames.add(name.value);
 

@@ -2,18 +2,13 @@
 // pod exposes on the host (pod manifest `ports`); appc schema/types/port.go.
 import { at, expectObject, member, optBool, optInt, optString, reqString, typeName } from "./check.js";
 import { fail } from "./errors.js";
-import { acNameProblem } from "./names.js";
-
-export function checkACName(s: string, path: string, what = "AC Name"): void {
-  const p = acNameProblem(s);
-  if (p !== undefined) fail(path, `${JSON.stringify(s)} is not a valid ${what}: ${p}`);
-}
+import { checkName } from "./path-names.js";
 
 /** Validates one app port at `path`; returns its name. */
 export function validatePort(v: unknown, path: string): string {
   const o = expectObject(v, path, `a port object {"name", "protocol", "port"}`);
   const name = reqString(o, "name", path);
-  checkACName(name.value, name.path);
+  checkName("port name", name.value, name.path);
   const protocol = reqString(o, "protocol", path, `"tcp" or "udp"`);
   if (protocol.value !== "tcp" && protocol.value !== "udp") {
     fail(protocol.path, `unsupported protocol ${JSON.stringify(protocol.value)} (must be "tcp" or "udp")`);
@@ -38,7 +33,7 @@ export function validatePort(v: unknown, path: string): string {
 export function validateExposedPort(v: unknown, path: string): string {
   const o = expectObject(v, path, `an exposed port object {"name", "hostPort"}`);
   const name = reqString(o, "name", path);
-  checkACName(name.value, name.path);
+  checkName("port name", name.value, name.path);
   const hp = member(o, "hostPort", path);
   if (hp.value === undefined) fail(hp.path, "is required (1-65535)");
   optInt(o, "hostPort", path, 1, 65535);

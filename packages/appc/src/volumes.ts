@@ -4,7 +4,7 @@
 import type { Mount, Volume } from "@rkt/stage1-api";
 import { expectObject, isAbsPath, member, optBool, optInt, optString, reqString } from "./check.js";
 import { AppcError, fail, ManifestError } from "./errors.js";
-import { checkACName } from "./ports.js";
+import { checkName } from "./path-names.js";
 
 export const EMPTY_VOLUME_DEFAULT_MODE = "0755";
 
@@ -12,7 +12,7 @@ export const EMPTY_VOLUME_DEFAULT_MODE = "0755";
 export function validateVolume(v: unknown, path: string): string {
   const o = expectObject(v, path, `a volume object {"name", "kind", ...}`);
   const name = reqString(o, "name", path);
-  checkACName(name.value, name.path);
+  checkName("volume name", name.value, name.path);
   const kind = reqString(o, "kind", path, `"host" or "empty"`);
   const source = optString(o, "source", path);
   optBool(o, "readOnly", path);
@@ -44,7 +44,7 @@ export function validateVolume(v: unknown, path: string): string {
 export function validateMount(v: unknown, path: string): { volume: string; path: string; hasAppVolume: boolean } {
   const o = expectObject(v, path, `a mount object {"volume", "path"}`);
   const volume = reqString(o, "volume", path);
-  checkACName(volume.value, volume.path);
+  checkName("volume name", volume.value, volume.path);
   const target = reqString(o, "path", path);
   const av = member(o, "appVolume", path);
   if (av.value !== undefined) validateVolume(av.value, av.path);
@@ -103,6 +103,8 @@ export function volumeFromFlag(s: string): Volume {
         throw new AppcError(`unknown volume parameter ${JSON.stringify(key)}`);
     }
   }
+  // The name first: it becomes <pod>/sharedVolumes/<name>.
+  checkName("volume name", vol["name"] as string, "--volume");
   if (vol["kind"] === "empty") {
     vol["mode"] ??= EMPTY_VOLUME_DEFAULT_MODE;
     vol["uid"] ??= 0;
@@ -131,10 +133,6 @@ export function mountFromFlag(s: string): Mount {
   }
   if (volume === undefined || volume === "") throw new AppcError(`missing volume= in --mount flag ${JSON.stringify(s)}`);
   if (target === undefined || target === "") throw new AppcError(`missing target= in --mount flag ${JSON.stringify(s)}`);
-  try {
-    checkACName(volume, "volume");
-  } catch (err) {
-    throw new AppcError(`invalid volume name ${JSON.stringify(volume)} in --mount flag ${JSON.stringify(s)}: ${(err as ManifestError).problem}`);
-  }
+  checkName("volume name", volume, "--mount");
   return { volume, path: target };
 }

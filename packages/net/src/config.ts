@@ -1,6 +1,7 @@
 // Network configurations: what a `.conf` (one plugin) or `.conflist` (a chain of plugins)
 // file says, checked enough that a mistake is reported with the file's name instead of as
 // a plugin's puzzled error.
+import { checkName } from "@rkt/appc";
 import { configVersion } from "./cni/version.js";
 
 export type PluginConf = Record<string, unknown> & { type: string };
@@ -47,9 +48,8 @@ export function parseNetworkConfig(bytes: Buffer, fileName: string, path?: strin
   }
   if (!isObject(json)) throw new NetworkConfigError(`${where}: not a JSON object`);
   if (typeof json.name !== "string" || json.name === "") throw new NetworkConfigError(`${where}: the network has no "name"`);
-  if (json.name.includes("/") || json.name === "." || json.name === "..") {
-    throw new NetworkConfigError(`${where}: invalid network name ${JSON.stringify(json.name)}`);
-  }
+  // The name becomes CNI's state (host-local's /var/lib/cni/networks/<name>) and rkt's --net.
+  checkName("network name", json.name, '"name"', where);
   const cniVersion = configVersion(json.cniVersion);
   const kind = fileName.endsWith(".conflist") ? "conflist" : "conf";
   if (kind === "conf") {

@@ -4,6 +4,7 @@
 // a crash at any point (rkt killed mid-setup, the pod SIGKILLed, the stage1 gone) finds
 // everything that may exist; each teardown step tolerates what is already gone.
 import type { NetworkRequest, PodInterface } from "@rkt/stage1-api";
+import { safeJoin } from "@rkt/stage1-api";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addNetwork, delNetwork, type Attachment } from "./cni/client.js";
@@ -87,7 +88,7 @@ function saveConfigs(podDir: string, nets: SelectedNetwork[]): string[] {
     let name = s.net.fileName;
     if (used.has(name)) name = `${i}-${name}`;
     used.add(name);
-    writeFileSync(join(podDir, NET_DIR, name), s.net.bytes, { mode: 0o640 });
+    writeFileSync(safeJoin(join(podDir, NET_DIR), [name], "network file name"), s.net.bytes, { mode: 0o640 });
     return join(NET_DIR, name);
   });
 }
@@ -306,6 +307,6 @@ export async function teardownPodNetwork(podDir: string, log: NetLog): Promise<s
 }
 
 function savedConfig(podDir: string, a: AttachmentState): NetworkConfig {
-  const file = join(podDir, a.confFile);
+  const file = safeJoin(podDir, a.confFile.split("/"), "network file name");
   return parseNetworkConfig(readFileSync(file), a.confFile, file);
 }

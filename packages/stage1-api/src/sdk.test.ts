@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { isStage1Error, NotImplementedError, ProtocolMismatchError, Stage1Error } from "./errors.js";
 import { stage1InterfaceVersion } from "./image-contract.js";
+import { appEnvFile, appInfoDir, appRootfs, appStatusFile, pathComponentProblem, safeJoin, sharedVolumeDir, UnsafePathError } from "./layout.js";
 import { podFiles, readPodPid, shQuote, writeAppEnv, writeAppStatus, writePodPid } from "./pod-files.js";
 
 const dir = mkdtempSync(join(tmpdir(), "stage1-api-test-"));
@@ -85,5 +86,30 @@ describe("the stage1 image contract", () => {
     expect(stage1InterfaceVersion(m("5"))).toBe(5);
     expect(() => stage1InterfaceVersion(m("five"))).toThrow(`invalid stage1 interface version "five"`);
     expect(() => stage1InterfaceVersion(m("0"))).toThrow(Stage1Error);
+  });
+});
+
+describe("safeJoin: names become paths only as one plain component", () => {
+  const hostile = ["", ".", "..", "/", "../x", "a/b", "/etc", "a\u0000b", "a\nb", "x".repeat(256), "\u00e9".repeat(128)];
+  test.each(hostile)("refuses %j", (name) => {
+    expect(pathComponentProblem(name)).toBeDefined();
+    expect(() => safeJoin("/pod", [name], "app name")).toThrow(UnsafePathError);
+    for (const f of [appRootfs, appStatusFile, appEnvFile, appInfoDir, sharedVolumeDir]) expect(() => f("/pod", name)).toThrow(UnsafePathError);
+  });
+  test("an UnsafePathError is a Stage1Error naming what was refused", () => {
+    const err = (() => {
+      try {
+        safeJoin("/pod", ["ok", "../../etc"], "volume name");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isStage1Error(err)).toBe(true);
+    expect((err as Error).message).toBe(`refusing volume name "../../etc" as a path component: it contains "/"`);
+  });
+  test("plain names, including dots inside and literal look-alikes, join as usual", () => {
+    expect(safeJoin("/pod", ["a..b", "%2e%2e", "x".repeat(255)])).toBe(`/pod/a..b/%2e%2e/${"x".repeat(255)}`);
+    expect(appInfoDir("/pod", "web")).toBe("/pod/appsinfo/web");
+    expect(sharedVolumeDir("/pod", "data")).toBe("/pod/sharedVolumes/data");
   });
 });

@@ -2,7 +2,7 @@
 // explicit mounts first, then each image mount point matched to a volume by name, and an
 // implicit empty volume for a mount point that has none.
 import type { App, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
-import { join } from "node:path";
+import { sharedVolumeDir } from "@rkt/stage1-api";
 import { resolveInRoot } from "./root-path.js";
 
 export class MountError extends Error {}
@@ -30,10 +30,6 @@ export interface MountOptions {
   dockerImageRoot?: string;
 }
 
-export function sharedVolumePath(podDir: string, volume: string): string {
-  return join(podDir, "sharedVolumes", volume);
-}
-
 export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined, opts: MountOptions): AppMount[] {
   const volumes = new Map<string, Volume>((pod.volumes ?? []).map((v) => [v.name, v]));
   const mountPoints = app?.mountPoints ?? [];
@@ -49,7 +45,7 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
       target,
       readOnly: volume.readOnly ?? mpReadOnly ?? false,
       recursive: volume.kind === "host" ? (volume.recursive ?? opts.recursiveByDefault) : false,
-      source: volume.kind === "host" ? volume.source! : sharedVolumePath(opts.podDir, volume.name),
+      source: volume.kind === "host" ? volume.source! : sharedVolumeDir(opts.podDir, volume.name),
       ...(populateFrom !== undefined ? { populateFrom } : {}),
     });
   };

@@ -10,7 +10,7 @@ import { appCredentials } from "./app-directives.js";
 import type { ResolvedApp } from "./app.js";
 import type { AppIsolation } from "./isolators.js";
 import type { SpecSink } from "./spec-sink.js";
-import { appRootInStage1, appSpecPath, IN_STAGE1 } from "./stage1-root.js";
+import { appRootInStage1, appSpecPath, appStatusInStage1, IN_STAGE1 } from "./stage1-root.js";
 
 /** rkt's masked paths: stat shows them as empty nodes of mode 0000. */
 export const MASKED_PATHS: readonly string[] = [
@@ -99,7 +99,7 @@ export function appInitSpec<S extends SpecSink>(spec: S, input: AppInitSpecInput
     spec.directive(h.name, h.exec[0]!, ...h.exec);
   }
   spec.directive("exec", app.exec[0]!, ...app.exec);
-  spec.directive("status-file", `/rkt/status/${app.name}`);
+  spec.directive("status-file", appStatusInStage1(app.name));
   return spec;
 }
 

@@ -4,6 +4,7 @@
 // apps' /etc files at the same places; each flavor adds its own (nspawn's /init, kvm's guest
 // spec). Paths in IN_STAGE1 are as the pod init sees them; `hostPath()` turns them into host
 // paths.
+import { appRootfs, appStatusFile, safeJoin } from "@rkt/stage1-api";
 import { closeSync, lstatSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -32,12 +33,17 @@ export function hostPath(stage1Root: string, inStage1: string): string {
 }
 
 export function appSpecPath(app: string): string {
-  return `${IN_STAGE1.appSpecs}/${app}.spec`;
+  return safeJoin(IN_STAGE1.appSpecs, [`${app}.spec`], "app name");
 }
 
 /** An app's root as the pod init sees it (stage0 makes it at <stage1 root>/opt/stage2/<app>/rootfs). */
 export function appRootInStage1(app: string): string {
-  return `/opt/stage2/${app}/rootfs`;
+  return appRootfs("/", app);
+}
+
+/** An app's exit status file as the pod init sees it (<stage1 root>/rkt/status/<app>). */
+export function appStatusInStage1(app: string): string {
+  return appStatusFile("/", app);
 }
 
 /** rkt's stage1/net/rootfs/etc/hosts-fallback. */

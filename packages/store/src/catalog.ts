@@ -6,6 +6,7 @@
 // exists always belongs to an indexed image; when the catalog has no answer, callers ask the
 // index.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { safeJoin } from "@rkt/stage1-api";
 import { join } from "node:path";
 
 export interface CatalogTree {
@@ -27,7 +28,7 @@ export class ImageCatalog {
 
   manifest(key: string): Buffer | undefined {
     try {
-      return readFileSync(join(this.dir, key, "manifest"));
+      return readFileSync(join(this.entry(key), "manifest"));
     } catch {
       return undefined;
     }
@@ -35,7 +36,7 @@ export class ImageCatalog {
 
   tree(key: string): CatalogTree | undefined {
     try {
-      return JSON.parse(readFileSync(join(this.dir, key, "tree"), "utf8")) as CatalogTree;
+      return JSON.parse(readFileSync(join(this.entry(key), "tree"), "utf8")) as CatalogTree;
     } catch {
       return undefined;
     }
@@ -50,11 +51,16 @@ export class ImageCatalog {
   }
 
   remove(key: string): void {
-    rmSync(join(this.dir, key), { recursive: true, force: true });
+    rmSync(this.entry(key), { recursive: true, force: true });
+  }
+
+  /** cas/catalog/<key>: a key is one plain name, whoever passes it. */
+  private entry(key: string): string {
+    return safeJoin(this.dir, [key], "image key");
   }
 
   private write(key: string, name: string, data: string | Buffer): void {
-    const dir = join(this.dir, key);
+    const dir = this.entry(key);
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     const tmp = join(dir, `.${name}.${process.pid}`);
     writeFileSync(tmp, data, { mode: 0o640 });

@@ -1,4 +1,7 @@
-// The store's layout under <data dir>/cas (rkt's, with an SQLite index instead of ql).
+// The store's layout under <data dir>/cas (rkt's, with an SQLite index instead of ql). Keys
+// and tree IDs are made by the store, but some are read back from files (a pod's
+// appsinfo/<app>/treeStoreID): each becomes a path only as one plain component.
+import { safeJoin } from "@rkt/stage1-api";
 import { join } from "node:path";
 
 export class StorePaths {
@@ -23,15 +26,15 @@ export class StorePaths {
 
   /** cas/blob/<algo>/<2 hex>/<key> */
   blob(key: string): string {
-    const [algo, hex] = key.split("-") as [string, string];
-    return join(this.blobs, algo, hex.slice(0, 2), key);
+    const [algo, hex = ""] = key.split("-") as [string, string?];
+    return safeJoin(this.blobs, [algo, hex.slice(0, 2), key], "image key");
   }
 
   tree(treeId: string): string {
-    return join(this.trees, treeId);
+    return safeJoin(this.trees, [treeId], "tree ID");
   }
 
   treeRootfs(treeId: string): string {
-    return join(this.trees, treeId, "rootfs");
+    return join(this.tree(treeId), "rootfs");
   }
 }

@@ -4,7 +4,8 @@
 // in the system (vendor) and the local (admin) config directories. `rkt trust` writes to
 // the local one. A local empty file named like a key takes the trust of that key away
 // (masking a vendor key), as in rkt.
-import { isACIdentifier, acIdentifierProblem } from "@rkt/appc";
+import { nameProblem } from "@rkt/appc";
+import { safeJoin } from "@rkt/stage1-api";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TrustError } from "./errors.js";
@@ -36,7 +37,7 @@ export class Keystore {
   }
 
   prefixDir(prefix: string, origin: Origin = "local"): string {
-    return join(this.dirs[origin], "trustedkeys", "prefix.d", ...checkPrefix(prefix).split("/"));
+    return safeJoin(join(this.dirs[origin], "trustedkeys", "prefix.d"), checkPrefix(prefix).split("/"), "key prefix");
   }
 
   /**
@@ -121,10 +122,10 @@ export class Keystore {
   }
 }
 
+/** A prefix's parts become directories under prefix.d: no `..` may climb out of it. */
 function checkPrefix(prefix: string): string {
-  if (!isACIdentifier(prefix)) {
-    throw new TrustError("keystore", `invalid prefix ${JSON.stringify(prefix)}: ${acIdentifierProblem(prefix)}`);
-  }
+  const why = nameProblem("image name prefix", prefix);
+  if (why !== undefined) throw new TrustError("keystore", `invalid prefix ${JSON.stringify(prefix)}: ${why}`);
   return prefix;
 }
 

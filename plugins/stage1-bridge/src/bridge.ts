@@ -11,7 +11,7 @@
 // locked pod fd, and no mount outlives the pod.
 import { helperPath, SpecBuilder, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, ImageManifest, LaunchPlan, Logger, PodContext, PrepareRequest, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
-import { podFiles, Stage1Error, stage1InterfaceVersion } from "@rkt/stage1-api";
+import { podFiles, safeJoin, Stage1Error, stage1InterfaceVersion } from "@rkt/stage1-api";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,7 +43,7 @@ export class BridgeStage1 implements Stage1 {
   }
 
   private executable(pod: PodContext, img: PodImage, which: Entrypoint): string {
-    return join(pod.stage1Root, entrypoint(img.manifest, which));
+    return safeJoin(pod.stage1Root, entrypoint(img.manifest, which), "stage1 entrypoint");
   }
 
   /** Refuses an image without a run entrypoint now rather than when the pod starts. */

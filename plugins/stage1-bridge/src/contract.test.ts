@@ -87,7 +87,7 @@ describe("the other entrypoints", () => {
       name: "x",
       annotations: [{ name: "coreos.com/rkt/stage1/run", value: "/run" }],
     };
-    expect(entrypoint(m, "run")).toBe("/run");
+    expect(entrypoint(m, "run")).toEqual(["run"]);
     const stop = (() => {
       try {
         entrypoint(m, "stop");
@@ -98,5 +98,10 @@ describe("the other entrypoints", () => {
     expect(isStage1Error(stop)).toBe(true);
     expect((stop as Error).message).toBe(`rkt stop not implemented for pod's stage1: entrypoint "coreos.com/rkt/stage1/stop" not found`);
     expect(() => entrypoint(m, "gc")).toThrow(`error determining 'gc' entrypoint: entrypoint "coreos.com/rkt/stage1/gc" not found`);
+  });
+
+  test.each(["../../../bin/sh", "/opt/../../../bin/sh", "/", "/./init", "/in\nit"])("an entrypoint outside the stage1 root is refused: %j", (value) => {
+    const m: ImageManifest = { acKind: "ImageManifest", acVersion: "0.8.11", name: "x", annotations: [{ name: "coreos.com/rkt/stage1/run", value }] };
+    expect(() => entrypoint(m, "run")).toThrow(/stage1 image annotation coreos\.com\/rkt\/stage1\/run: .* is not a path inside the stage1 root/);
   });
 });

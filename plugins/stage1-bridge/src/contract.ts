@@ -2,15 +2,28 @@
 // stop.go, gc.go): which entrypoint each command runs and with which arguments for each
 // interface version. Pure functions, so every version's argv is tested without a pod.
 import type { ImageManifest, RuntimeOptions } from "@rkt/stage1-api";
-import { annotation, Stage1Error, STAGE1_IMAGE_ANNOTATIONS } from "@rkt/stage1-api";
+import { annotation, pathComponentProblem, Stage1Error, STAGE1_IMAGE_ANNOTATIONS } from "@rkt/stage1-api";
 
 export type Entrypoint = "run" | "enter" | "gc" | "stop";
 
-/** The path of an entrypoint inside the stage1 root; rkt's error when the annotation is missing. */
-export function entrypoint(manifest: ImageManifest, which: Entrypoint): string {
+/**
+ * The path of an entrypoint inside the stage1 root, as its components (`/init` is ["init"]);
+ * rkt's error when the annotation is missing. A path that would leave the stage1 root
+ * (`../../bin/sh`) is refused: the image names a program of its own, never a host one.
+ */
+export function entrypoint(manifest: ImageManifest, which: Entrypoint): string[] {
   const name = STAGE1_IMAGE_ANNOTATIONS[which];
   const value = annotation(manifest, name);
-  if (value !== undefined && value !== "") return value;
+  if (value !== undefined && value !== "") {
+    const parts = value.split("/").filter((c) => c !== "");
+    const bad = parts.map(pathComponentProblem).find((p) => p !== undefined);
+    if (parts.length === 0 || bad !== undefined) {
+      throw new Stage1Error(
+        `stage1 image annotation ${name}: ${JSON.stringify(value)} is not a path inside the stage1 root (${bad ?? "it names the root itself"}); use a path such as "/init"`,
+      );
+    }
+    return parts;
+  }
   const missing = `entrypoint ${JSON.stringify(name)} not found`;
   // rkt stop words its error differently from the others (stage0/stop.go).
   if (which === "stop") throw new Stage1Error(`rkt stop not implemented for pod's stage1: ${missing}`);

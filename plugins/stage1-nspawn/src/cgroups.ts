@@ -9,6 +9,7 @@
 // cgroups are bound into the stage1 root (rkt/cgroup/<hierarchy>), where the pod's init
 // moves each app into its own. A limit no hierarchy can enforce is reported, not skipped
 // silently.
+import { safeJoin } from "@rkt/stage1-api";
 import type { AppIsolation } from "@rkt/stage1-kit";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -62,7 +63,7 @@ export function hostHierarchies(): Hierarchy[] {
 }
 
 export function podCgroup(h: Hierarchy, uuid: string): string {
-  return join(h.mount, "rkt", uuid);
+  return safeJoin(join(h.mount, "rkt"), [uuid], "pod UUID");
 }
 
 /**
@@ -202,7 +203,7 @@ export function planCgroups(
     }
     for (const [h, files] of perHierarchy) {
       const appsDir = join(podCgroup(h, uuid), "apps");
-      const dir = join(appsDir, app.name);
+      const dir = safeJoin(appsDir, [app.name], "app name");
       plan.mkdirs.push(dir);
       for (const f of files) plan.writes.push({ path: join(dir, f.file), value: f.value });
       const inPod = `${IN_POD.cgroups}/${h.version === 2 ? "unified" : basename(h.mount)}`;
@@ -210,7 +211,7 @@ export function planCgroups(
         bound.add(h);
         plan.binds.push({ source: appsDir, inPod });
       }
-      dirs.push(`${inPod}/${app.name}`);
+      dirs.push(safeJoin(inPod, [app.name], "app name"));
     }
     if (dirs.length > 0) plan.apps.set(app.name, dirs);
   }

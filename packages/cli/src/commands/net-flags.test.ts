@@ -17,7 +17,7 @@ describe("--net and --port", () => {
     expect(() => parsePort("http")).toThrow(/not in name:\[ip:\]port format/);
     expect(() => parsePort("http:0")).toThrow(/"0" is not a valid port number/);
     expect(() => parsePort("http:65536")).toThrow(/"65536" is not a valid port number/);
-    expect(() => parsePort("Http:80")).toThrow(/"Http" is not a valid port name/);
+    expect(() => parsePort("Http:80")).toThrow(/--port: port name "Http" is not a valid AC Name/);
     expect(() => parsePort("http:::1:80")).toThrow(/name:\[ip:\]port/);
     expect(() => parsePort("http:300.1.1.1:80")).toThrow(/not a valid IPv4 address/);
   });

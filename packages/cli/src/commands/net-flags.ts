@@ -1,5 +1,6 @@
 // --net as rkt parses it: a comma list of NAME[:K=V;K2=V2], repeatable; bare --net means
 // "default"; host and none stand alone; arguments are not allowed on all and host. And --port.
+import { checkName } from "@rkt/appc";
 import type { ExposedPort, NetworkRequest } from "@rkt/stage1-api";
 import { createRequire } from "node:module";
 import { UsageError } from "../flags.js";
@@ -13,6 +14,7 @@ export function parseNet(values: string[]): NetworkRequest[] | undefined {
       const colon = item.indexOf(":");
       const name = colon >= 0 ? item.slice(0, colon) : item;
       const args = colon >= 0 ? item.slice(colon + 1) : undefined;
+      checkName("network name", name, "--net");
       if (nets.some((n) => n.name === name)) throw new UsageError(`--net: network ${JSON.stringify(name)} given twice`, false);
       if (args !== undefined && (name === "all" || name === "host" || name === "none")) {
         throw new UsageError(`--net: network ${JSON.stringify(name)} takes no arguments`, false);
@@ -35,7 +37,7 @@ export function parsePort(value: string): ExposedPort {
   const name = parts[0]!;
   const hostIP = parts.length === 3 ? parts[1]! : undefined;
   const portText = parts[parts.length - 1]!;
-  if (!/^[a-z0-9]+([-._~/][a-z0-9]+)*$/.test(name)) throw new UsageError(`--port: ${JSON.stringify(name)} is not a valid port name`, false);
+  checkName("port name", name, "--port");
   // node:net loads only when a host IP is given.
   if (hostIP !== undefined && (createRequire(import.meta.url)("node:net") as typeof import("node:net")).isIP(hostIP) !== 4) throw new UsageError(`--port: ${JSON.stringify(hostIP)} is not a valid IPv4 address`, false);
   const hostPort = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;

@@ -1,12 +1,11 @@
 // The flags of `rkt run` and `rkt prepare`, and rkt's positional grammar:
 //   rkt run [pod flags] IMAGE [app flags] [-- ARGS... ---] [IMAGE [app flags] ...]
 // App flags apply to the image before them; `--mount` before any image applies to all.
-import { parseEnvFile } from "@rkt/appc";
+import { checkName, mountFromFlag, parseEnvFile, volumeFromFlag } from "@rkt/appc";
 import type { AppRequest, EnvOptions, PreparePodRequest, PullPolicy, Stage1Selection } from "@rkt/stage0";
-import type { Volume } from "@rkt/stage1-api";
 import { readFileSync } from "node:fs";
 import type { CommandContext } from "../command.js";
-import { Flags, parseFlags, toBool, UsageError, type FlagSpec } from "../flags.js";
+import { Flags, parseFlags, UsageError, type FlagSpec } from "../flags.js";
 import { APP_FLAGS, STAGE1_FLAGS } from "./flag-specs.js";
 import { appIsolators } from "./isolator-flags.js";
 import { parsePort } from "./net-flags.js";
@@ -21,53 +20,10 @@ function keyValues(flags: Flags, flag: string): [string, string][] {
   return flags.list(flag).map((v) => keyValue(flag, v));
 }
 
+/** --mount volume=NAME,target=PATH (appc's parser: the name is checked before it is used). */
 function parseMount(value: string): { volume: string; target: string } {
-  const fields = new Map(value.split(",").map((kv) => keyValue("mount", kv)));
-  const volume = fields.get("volume");
-  const target = fields.get("target");
-  for (const k of fields.keys()) if (k !== "volume" && k !== "target") throw new UsageError(`--mount: unknown field ${JSON.stringify(k)} (use volume=NAME,target=PATH)`, false);
-  if (!volume || !target) throw new UsageError(`--mount: ${JSON.stringify(value)} needs volume=NAME,target=PATH`, false);
-  return { volume, target };
-}
-
-export function parseVolume(value: string): Volume {
-  const [name, ...rest] = value.split(",");
-  if (!name || name.includes("=")) throw new UsageError(`--volume: ${JSON.stringify(value)} must start with the volume's name`, false);
-  const v: Partial<Volume> & { name: string } = { name };
-  for (const kv of rest) {
-    const [k, val] = keyValue("volume", kv);
-    switch (k) {
-      case "kind":
-        if (val !== "host" && val !== "empty") throw new UsageError(`--volume ${name}: kind must be host or empty, not ${JSON.stringify(val)}`, false);
-        v.kind = val;
-        break;
-      case "source":
-        v.source = val;
-        break;
-      case "readOnly":
-        v.readOnly = toBool(val);
-        break;
-      case "recursive":
-        v.recursive = toBool(val);
-        break;
-      case "mode":
-        if (!/^0?[0-7]{3,4}$/.test(val)) throw new UsageError(`--volume ${name}: mode ${JSON.stringify(val)} is not an octal mode`, false);
-        v.mode = val;
-        break;
-      case "uid":
-      case "gid":
-        if (!/^[0-9]+$/.test(val)) throw new UsageError(`--volume ${name}: ${k} must be a number`, false);
-        v[k] = Number(val);
-        break;
-      default:
-        throw new UsageError(`--volume ${name}: unknown field ${JSON.stringify(k)}`, false);
-    }
-  }
-  if (!v.kind) throw new UsageError(`--volume ${name}: kind=host or kind=empty is required`, false);
-  if (v.kind === "host" && (!v.source || !v.source.startsWith("/"))) {
-    throw new UsageError(`--volume ${name}: kind=host needs an absolute source=PATH`, false);
-  }
-  return v as Volume;
+  const m = mountFromFlag(value);
+  return { volume: m.volume, target: m.path };
 }
 
 function appRequest(image: string, flags: Flags, args: string[]): AppRequest {
@@ -76,7 +32,7 @@ function appRequest(image: string, flags: Flags, args: string[]): AppRequest {
   return {
     image,
     signature: str("signature"),
-    name: str("name"),
+    name: flags.has("name") ? checkName("app name", flags.string("name"), "--name") : undefined,
     exec: str("exec"),
     args,
     workingDir: str("working-dir"),
@@ -170,7 +126,7 @@ export function prepareRequest(ctx: CommandContext, runtime: PreparePodRequest["
   if (apps.length === 0) throw new UsageError("at least one image is required", true);
   return {
     apps,
-    volumes: flags.list("volume").map(parseVolume),
+    volumes: flags.list("volume").map(volumeFromFlag),
     globalMounts: flags.list("mount").map(parseMount),
     env: envOptions(flags),
     userAnnotations: [],

@@ -1,4 +1,5 @@
 // Pods named on the command line: unique UUID prefixes, or --uuid-file.
+import { checkName } from "@rkt/appc";
 import type { Pod, RktContext } from "@rkt/stage0";
 import { RktError } from "@rkt/stage0";
 import { readFileSync } from "node:fs";
@@ -16,7 +17,8 @@ export function podArgs(ctx: CommandContext, opts: { single?: boolean } = {}): s
     } catch (err) {
       throw new RktError(`unable to read UUID from file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    ids.push(text.trim());
+    const id = text.trim();
+    ids.push(id === "" ? id : checkName("pod UUID prefix", id, `--uuid-file ${file}`));
   }
   if (ids.length === 0) throw new UsageError("a pod UUID (or --uuid-file) is required");
   if (opts.single && ids.length > 1) throw new UsageError("exactly one pod UUID is required");

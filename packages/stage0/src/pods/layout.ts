@@ -1,10 +1,10 @@
 // Laying out a pod directory at prepare time (rkt's on-disk format), and reading it back
 // into the context a stage1 receives.
 import type { AppContext, ImageManifest, PodContext, PodManifest, RootfsSource } from "@rkt/stage1-api";
-import { appRootfs, podLayout } from "@rkt/stage1-api";
+import { appInfoDir, appRootfs, podLayout, safeJoin } from "@rkt/stage1-api";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { RktError } from "../errors.js";
 import type { Pod } from "./pods.js";
 
@@ -57,7 +57,8 @@ function writeAtomic(path: string, data: string | Buffer, mode = 0o640): void {
 }
 
 function overlayDirs(podDir: string, treeId: string, app: string): { upper: string; work: string } {
-  return { upper: join(podDir, "overlay", treeId, "upper", app), work: join(podDir, "overlay", treeId, "work", app) };
+  const tree = safeJoin(join(podDir, "overlay"), [treeId], "tree ID");
+  return { upper: safeJoin(join(tree, "upper"), [app], "app name"), work: safeJoin(join(tree, "work"), [app], "app name") };
 }
 
 export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], record: Stage1Record, overlay: boolean): void {
@@ -72,25 +73,26 @@ export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], 
 
   const overlayTrees = new Set<string>();
   for (const app of apps) {
-    const info = join(dir, podLayout.appsInfo, app.name);
+    const info = appInfoDir(dir, app.name);
     mkdirSync(info, { mode: 0o750 });
     writeFileSync(join(info, "manifest"), app.imageManifestBytes, { mode: 0o640 });
     writeFileSync(join(info, "treeStoreID"), app.treeId, { mode: 0o640 });
-    const stage2 = join(stage1Root, "opt", "stage2", app.name);
+    const rootfs = appRootfs(stage1Root, app.name);
+    const stage2 = dirname(rootfs);
     mkdirSync(stage2, { mode: 0o755 });
-    mkdirSync(join(stage2, "rootfs"), { mode: 0o755 });
+    mkdirSync(rootfs, { mode: 0o755 });
     writeFileSync(join(stage2, "manifest"), app.imageManifestBytes, { mode: 0o640 });
     if (overlay) {
+      const { upper, work } = overlayDirs(dir, app.treeId, app.name);
       if (!overlayTrees.has(app.treeId)) {
         overlayTrees.add(app.treeId);
-        mkdirSync(join(dir, "overlay", app.treeId, "upper"), { recursive: true, mode: 0o755 });
-        mkdirSync(join(dir, "overlay", app.treeId, "work"), { mode: 0o700 });
+        mkdirSync(dirname(upper), { recursive: true, mode: 0o755 });
+        mkdirSync(dirname(work), { mode: 0o700 });
       }
-      const { upper, work } = overlayDirs(dir, app.treeId, app.name);
       mkdirSync(upper, { mode: 0o755 });
       mkdirSync(work, { mode: 0o700 });
     } else {
-      copyTree(app.treeRootfs, join(stage2, "rootfs"));
+      copyTree(app.treeRootfs, rootfs);
     }
   }
   if (overlay) writeFileSync(join(dir, OVERLAY_MARKER), "");
@@ -126,7 +128,7 @@ export function podContext(pod: Pod, storeTrees: (treeId: string) => string, man
   const overlay = existsSync(join(dir, OVERLAY_MARKER));
   const apps: AppContext[] = [];
   for (const ra of manifest?.apps ?? []) {
-    const info = join(dir, podLayout.appsInfo, ra.name);
+    const info = appInfoDir(dir, ra.name);
     let imageManifest: ImageManifest;
     let treeId: string;
     try {

@@ -1,7 +1,7 @@
 // Building the pod manifest from the images and the user's per-app and pod-wide options,
 // as rkt's stage0 does: the image's app section with the command-line overrides applied.
 import type { App, ExposedPort, ImageManifest, Isolator, Mount, NameValue, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
-import { appNameFromImageName } from "@rkt/appc";
+import { appNameFromImageName, checkName, isValidEnvName, ManifestError, validatePodManifest } from "@rkt/appc";
 import { RktError } from "../errors.js";
 import { RKT_COMPAT_VERSION } from "../version.js";
 
@@ -61,7 +61,9 @@ export interface ManifestOptions {
  */
 export function mergeEnvironment(image: NameValue[] | undefined, req: AppRequest, env: EnvOptions): NameValue[] {
   const merged = new Map<string, string>();
-  for (const [k, v] of Object.entries(env.inherited ?? {})) if (v !== undefined) merged.set(k, v);
+  // rkt's own environment may hold names an app's environment cannot (bash's exported
+  // functions, BASH_FUNC_f%%): those are not passed on.
+  for (const [k, v] of Object.entries(env.inherited ?? {})) if (v !== undefined && isValidEnvName(k)) merged.set(k, v);
   for (const { name, value } of image ?? []) merged.set(name, value);
   for (const [k, v] of env.setEnvFiles) merged.set(k, v);
   for (const [k, v] of env.setEnv) merged.set(k, v);
@@ -86,7 +88,11 @@ function mergeIsolators(image: Isolator[] | undefined, overrides: Isolator[]): I
 
 function runtimeAppFor(r: ResolvedAppImage, env: EnvOptions, globalMounts: ManifestOptions["globalMounts"]): RuntimeApp {
   const { request: req, manifest } = r;
-  const name = req.name ?? appNameFromImageName(manifest.name);
+  // The name becomes appsinfo/<name>, opt/stage2/<name>, rkt/status/<name>...
+  const name =
+    req.name !== undefined
+      ? checkName("app name", req.name, "--name")
+      : checkName("app name", appNameFromImageName(manifest.name), `the app name made from image ${manifest.name} (give one with --name)`);
   let app: App | undefined = manifest.app ? structuredClone(manifest.app) : undefined;
   if (!app) {
     if (!req.exec) throw new RktError(`image ${manifest.name} has no app section and --exec argument is not provided`);
@@ -157,5 +163,19 @@ export function buildPodManifest(opts: ManifestOptions): PodManifest {
   };
   if (opts.userAnnotations.length > 0) manifest.userAnnotations = Object.fromEntries(opts.userAnnotations);
   if (opts.userLabels.length > 0) manifest.userLabels = Object.fromEntries(opts.userLabels);
-  return manifest;
+  return checkedPodManifest(manifest);
+}
+
+/**
+ * The gate every pod manifest passes before any of it is written (`--pod-manifest` will go
+ * through it too): appc's validation, which checks each name that becomes a path (app,
+ * volume, mount point and port names) against its grammar along with the rest.
+ */
+export function checkedPodManifest(manifest: PodManifest, file = "the pod manifest"): PodManifest {
+  try {
+    return validatePodManifest(manifest);
+  } catch (err) {
+    if (err instanceof ManifestError && err.file === undefined) err.file = file;
+    throw err;
+  }
 }

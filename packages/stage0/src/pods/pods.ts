@@ -1,8 +1,9 @@
 // Pods on disk, as rkt lays them out: <data>/pods/<dir-state>/<uuid>. A pod's state is the
 // directory it is in plus whether its exclusive lock is held; nothing else is trusted, so
 // a pod whose process was SIGKILLed simply reads as exited.
+import { checkName } from "@rkt/appc";
 import type { PodManifest } from "@rkt/stage1-api";
-import { podLayout, readPodPid } from "@rkt/stage1-api";
+import { podLayout, readPodPid, safeJoin } from "@rkt/stage1-api";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ export class PodRepo {
   }
 
   path(dir: PodDir, uuid: string): string {
-    return join(this.podsDir, dir, uuid);
+    return safeJoin(join(this.podsDir, dir), [uuid], "pod UUID");
   }
 
   /** Every pod in every state directory. */
@@ -59,6 +60,7 @@ export class PodRepo {
   find(prefix: string): Pod {
     const p = prefix.trim().toLowerCase();
     if (p === "") throw new RktError("UUID cannot be empty");
+    checkName("pod UUID prefix", p, "UUID");
     const byUuid = new Map<string, Pod>();
     for (const pod of this.list()) if (pod.uuid.startsWith(p)) byUuid.set(pod.uuid, pod);
     if (byUuid.size === 0) throw new RktError(`no matches found for ${JSON.stringify(prefix)}`);

@@ -1,6 +1,6 @@
 // What `rkt list` and `rkt status` report about a pod, read from its directory alone.
 import type { PodManifest } from "@rkt/stage1-api";
-import { appStatusFile, podLayout } from "@rkt/stage1-api";
+import { appInfoDir, appStatusFile, podLayout, sharedVolumeDir, UnsafePathError } from "@rkt/stage1-api";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { OVERLAY_MARKER } from "./layout.js";
@@ -48,8 +48,8 @@ function statusFiles(pod: Pod): string {
 }
 
 function readExit(pod: Pod, app: string): { code: number; at: Date } | undefined {
-  const file = appStatusFile(statusFiles(pod), app);
   try {
+    const file = appStatusFile(statusFiles(pod), app);
     const code = Number(readFileSync(file, "utf8").trim());
     if (!Number.isInteger(code)) return undefined;
     return { code, at: statSync(file).mtime };
@@ -85,7 +85,7 @@ export function podStatus(pod: Pod): PodStatus {
     const version = ra.image.labels?.find((l) => l.name === "version")?.value;
     let imageName = ra.image.name;
     try {
-      imageName = JSON.parse(readFileSync(join(pod.dir, podLayout.appsInfo, ra.name, "manifest"), "utf8")).name ?? imageName;
+      imageName = JSON.parse(readFileSync(join(appInfoDir(pod.dir, ra.name), "manifest"), "utf8")).name ?? imageName;
     } catch {
       // the manifest copy is optional for listing
     }
@@ -102,7 +102,7 @@ export function podStatus(pod: Pod): PodStatus {
         return {
           name: m.volume,
           containerPath: m.path,
-          hostPath: vol?.kind === "host" ? (vol.source ?? "") : join(pod.dir, "sharedVolumes", m.volume),
+          hostPath: vol?.kind === "host" ? (vol.source ?? "") : unlessUnsafe(() => sharedVolumeDir(pod.dir, m.volume)),
           readOnly: vol?.readOnly ?? false,
         };
       }),
@@ -122,6 +122,19 @@ export function podStatus(pod: Pod): PodStatus {
     networks: ran ? readNetworks(pod) : [],
     apps,
   };
+}
+
+/**
+ * A path of a pod's, or "" when the pod's manifest holds a name that is not a plain path
+ * component (a pod prepared by an rkt-ts that did not check names): listing never fails.
+ */
+function unlessUnsafe(path: () => string): string {
+  try {
+    return path();
+  } catch (err) {
+    if (err instanceof UnsafePathError) return "";
+    throw err;
+  }
 }
 
 /** Whether a pod's directory still has the overlay marker (it used overlayfs). */

@@ -12,13 +12,13 @@
 // node_modules/@rkt/stage1-api symlink to the host's package (written here, checked and
 // repaired at load time): plain Node resolution then finds it, with no resolve hook to
 // register on every start of rkt.
-import { isStage1Error, Stage1Error } from "@rkt/stage1-api";
+import { isStage1Error, safeJoin, Stage1Error } from "@rkt/stage1-api";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { checkStage1Package, readStage1Package, stage1Label, STAGE1_NAME_RE, type Stage1Package } from "./package-info.js";
+import { checkStage1Package, isStage1Name, readStage1Package, stage1Label, type Stage1Package } from "./package-info.js";
 import { stage0Require } from "./resolve.js";
 
 const API_PACKAGE = "@rkt/stage1-api";
@@ -31,7 +31,7 @@ export function stage1Dir(dataDir: string): string {
 }
 
 export function installedPath(dataDir: string, name: string, version: string): string {
-  return join(stage1Dir(dataDir), name, version);
+  return safeJoin(stage1Dir(dataDir), [name, version], "stage1 name or version");
 }
 
 /** Whether a package directory was unpacked by rkt (installed or cached), so rkt maintains it. */
@@ -53,10 +53,10 @@ export function installedStage1s(dataDir: string, onlyName?: string): InstalledS
   const out: InstalledStage1[] = [];
   const root = stage1Dir(dataDir);
   for (const name of onlyName === undefined ? listDir(root) : [onlyName]) {
-    if (!STAGE1_NAME_RE.test(name)) continue; // .cache, .tmp-*, .trash-*
+    if (!isStage1Name(name)) continue; // .cache, .tmp-*, .trash-*
     for (const version of listDir(join(root, name))) {
       if (version.startsWith(".")) continue;
-      const location = join(root, name, version);
+      const location = join(root, name, version); // entries of a listing: plain names
       const item: InstalledStage1 = { name, version, location };
       try {
         const pkg = readStage1Package(location);
@@ -97,6 +97,8 @@ export function hostApiDir(): string {
  */
 export function ensureApiLink(pkgDir: string): void {
   const link = join(pkgDir, "node_modules", ...API_PACKAGE.split("/"));
+  // Never write through a package's own symbolic link (node_modules -> /somewhere/else).
+  if (!realDirOrAbsent(dirname(dirname(link))) || !realDirOrAbsent(dirname(link))) return;
   const target = hostApiDir();
   try {
     if (readlinkSync(link) === target) return;
@@ -112,6 +114,12 @@ export function ensureApiLink(pkgDir: string): void {
   } catch {
     // reported by the import, with the path it could not resolve
   }
+}
+
+/** Whether `path` is a directory itself (not a symbolic link to one), or does not exist. */
+function realDirOrAbsent(path: string): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st === undefined || st.isDirectory();
 }
 
 /** A package directory being unpacked next to its final place; removed unless kept. */
@@ -180,10 +188,13 @@ function copyPackageDir(source: string, dest: string): void {
     if (entry !== "node_modules") cp(join(source, entry), join(dest, entry));
   }
   for (const dep of pkg.bundled) {
-    const from = join(source, "node_modules", dep);
+    // dep is an npm package name (readStage1Package checked it): [@scope/]name.
+    const parts = dep.split("/");
+    const from = safeJoin(join(source, "node_modules"), parts, "package name");
     if (!existsSync(from)) continue; // reported by the dependency check
-    mkdirSync(dirname(join(dest, "node_modules", dep)), { recursive: true });
-    cp(from, join(dest, "node_modules", dep));
+    const to = safeJoin(join(dest, "node_modules"), parts, "package name");
+    mkdirSync(dirname(to), { recursive: true });
+    cp(from, to);
   }
 }
 
@@ -191,6 +202,9 @@ function copyPackageDir(source: string, dest: string): void {
 function checkUnpacked(dir: string): Stage1Package {
   const pkg = readStage1Package(dir);
   if (pkg.bridge) throw new Stage1Error(`stage1 ${stage1Label(pkg)} declares itself a bridge; only rkt's own bridge may`);
+  for (const d of ["node_modules", join("node_modules", "@rkt")]) {
+    if (!realDirOrAbsent(join(dir, d))) throw new Stage1Error(`stage1 ${stage1Label(pkg)}: ${d} is not a directory (a stage1 package may not make it a symbolic link)`);
+  }
   checkStage1Package(pkg);
   for (const dep of pkg.dependencies) {
     if (dep === API_PACKAGE) continue; // always the host's

@@ -1,15 +1,17 @@
 // Reading and checking a stage1 package's declaration before any of its code loads:
 // package.json `"rkt": {"stage1": {"name", "protocol", "entry"}}`.
+import { checkName, nameProblem } from "@rkt/appc";
 import { PROTOCOL_VERSION, ProtocolMismatchError, Stage1Error } from "@rkt/stage1-api";
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import satisfies from "semver/functions/satisfies.js";
-import validVersion from "semver/functions/valid.js";
 import validRange from "semver/ranges/valid.js";
 import minVersion from "semver/ranges/min-version.js";
 
-/** The names users type in --stage1-name; also a directory name under <data>/stage1. */
-export const STAGE1_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+/** Whether `name` is a stage1 plugin name (<data>/stage1/<name>), not .cache, .tmp-*... */
+export function isStage1Name(name: string): boolean {
+  return nameProblem("stage1 name", name) === undefined;
+}
 
 export interface Stage1Package {
   /** The flavor name (`rkt.stage1.name`). */
@@ -57,17 +59,18 @@ export function readStage1Package(dir: string): Stage1Package {
       throw new Stage1Error(`${file}: "rkt.stage1.${field}" must be a non-empty string`);
     }
   }
-  const name = decl.name as string;
-  if (!STAGE1_NAME_RE.test(name)) {
-    throw new Stage1Error(`${file}: invalid stage1 name ${JSON.stringify(name)}: use lower-case letters, digits, '.', '_' and '-'`);
-  }
-  if (typeof pkg.version !== "string" || !validVersion(pkg.version)) {
-    throw new Stage1Error(`${file}: "version" must be a semantic version (for example "1.0.0")`);
-  }
+  // The name and version become <data>/stage1/<name>/<version>, dependencies node_modules/<dep>.
+  const name = checkName("stage1 name", decl.name as string, '"rkt.stage1.name"', file);
+  if (typeof pkg.version !== "string") throw new Stage1Error(`${file}: "version" must be a semantic version (for example "1.0.0")`);
+  checkName("stage1 version", pkg.version, '"version"', file);
   // The entry must stay inside the package: a plugin is a self-contained directory.
   const entry = resolve(location, decl.entry as string);
   if (relative(location, entry).startsWith("..")) throw new Stage1Error(`${file}: "rkt.stage1.entry" points outside the package`);
+  const bundledField = pkg.bundleDependencies !== undefined ? "bundleDependencies" : "bundledDependencies";
   const bundled = pkg.bundleDependencies ?? pkg.bundledDependencies;
+  const dependencies = pkg.dependencies && typeof pkg.dependencies === "object" ? Object.keys(pkg.dependencies) : [];
+  for (const dep of dependencies) checkName("package name", dep, '"dependencies"', file);
+  if (Array.isArray(bundled)) for (const dep of bundled) checkName("package name", dep as string, `"${bundledField}"`, file);
   return {
     name,
     version: pkg.version,
@@ -76,7 +79,7 @@ export function readStage1Package(dir: string): Stage1Package {
     location,
     packageName: typeof pkg.name === "string" ? pkg.name : name,
     bridge: decl.bridge === true,
-    dependencies: pkg.dependencies && typeof pkg.dependencies === "object" ? Object.keys(pkg.dependencies) : [],
+    dependencies,
     bundled: Array.isArray(bundled) ? bundled.filter((d): d is string => typeof d === "string") : bundled === true ? Object.keys(pkg.dependencies ?? {}) : [],
   };
 }

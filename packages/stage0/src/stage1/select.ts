@@ -3,6 +3,7 @@
 // the default flavor. A stage1 is either a plugin package (a builtin, an installed version,
 // a directory or a packed .tgz) or an rkt stage1 image, which runs through the bridge.
 // Only packages whose protocol range fits are ever loaded.
+import { checkName } from "@rkt/appc";
 import { statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,7 +66,7 @@ export async function selectStage1(ctx: RktContext, sel: Stage1Selection): Promi
   if (sel.url !== undefined) return fromUrl(ctx, sel.url);
   if (sel.hash !== undefined) return image(ctx, await stage1ImageFromHash(ctx, sel.hash));
   if (sel.fromDir !== undefined) {
-    const file = join(stage1ImagesDir(ctx), sel.fromDir);
+    const file = join(stage1ImagesDir(ctx), checkName("file name", sel.fromDir, "--stage1-from-dir"));
     return fromPath(ctx, file, file);
   }
   return configured(ctx);

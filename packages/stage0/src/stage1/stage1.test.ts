@@ -76,9 +76,20 @@ describe("protocol ranges", () => {
   test("package.json: names, versions and entries are checked", () => {
     const dir = pluginDir("ok", "1.0.0");
     writeFileSync(join(dir, "package.json"), pkgJson("Bad Name", "1.0.0"));
-    expect(caught(() => readStage1Package(dir)).message).toMatch(/invalid stage1 name "Bad Name"/);
-    writeFileSync(join(dir, "package.json"), pkgJson("ok", "one"));
-    expect(caught(() => readStage1Package(dir)).message).toMatch(/"version" must be a semantic version/);
+    expect(caught(() => readStage1Package(dir)).message).toMatch(/"rkt.stage1.name": stage1 name "Bad Name" is not valid/);
+    for (const bad of ["../x", "..", "a/b", "x\n", "ａ"]) {
+      writeFileSync(join(dir, "package.json"), pkgJson(bad, "1.0.0"));
+      expect(caught(() => readStage1Package(dir)).message).toMatch(/stage1 name .* is not valid/);
+    }
+    // A version is a directory name: only its exact spelling (semver's valid() trims " 1.0.0\n").
+    for (const bad of ["one", " 1.0.0", "1.0.0\n", "v1.0.0", "1.0.0/../../x", `1.0.0-${"a".repeat(300)}`]) {
+      writeFileSync(join(dir, "package.json"), pkgJson("ok", bad));
+      expect(caught(() => readStage1Package(dir)).message).toMatch(/"version": stage1 version .* is not a valid semantic version/);
+    }
+    for (const deps of [{ dependencies: { "../../../../tmp/x": "1.0.0" } }, { bundleDependencies: ["a/../../b"] }, { bundledDependencies: [".."] }]) {
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ ...JSON.parse(pkgJson("ok", "1.0.0")), ...deps }));
+      expect(caught(() => readStage1Package(dir)).message).toMatch(/package name .* is not a valid npm package name/);
+    }
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "x", version: "1.0.0", rkt: { stage1: { name: "x", protocol: "^1.0.0", entry: "../../etc/passwd" } } }));
     expect(caught(() => readStage1Package(dir)).message).toMatch(/points outside the package/);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "x", version: "1.0.0" }));
