@@ -24,8 +24,9 @@ async function tool(file: string, args: string[], input?: string): Promise<strin
   return r.stdout;
 }
 
-export function saveNat(): Promise<string> {
-  return tool("iptables-save", ["-t", "nat"]);
+/** The nat and filter tables, as iptables-save prints them. */
+export async function saveRules(): Promise<string> {
+  return (await tool("iptables-save", ["-t", "nat"])) + (await tool("iptables-save", ["-t", "filter"]));
 }
 
 /** Applies an iptables-restore batch without flushing anything else. */

@@ -4,16 +4,16 @@
 // a crash at any point (rkt killed mid-setup, the pod SIGKILLed, the stage1 gone) finds
 // everything that may exist; each teardown step tolerates what is already gone.
 import type { NetworkRequest, PodInterface } from "@rkt/stage1-api";
-import { safeJoin } from "@rkt/stage1-api";
+import { pathComponent, safeJoin } from "@rkt/stage1-api";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { addNetwork, delNetwork, type Attachment } from "./cni/client.js";
 import { firstIPv4, prefixToMask, type CniDns, type CniResult } from "./cni/result.js";
 import { masquerades, parseNetworkConfig, type NetworkConfig } from "./config.js";
-import { saveNat, restoreNoflush } from "./iptables.js";
+import { restoreNoflush, saveRules } from "./iptables.js";
 import { createNetns, deleteNetns, netnsPath, podNetnsName } from "./netns.js";
 import { loadUserNetworks, selectNetworks, userNetDir, type SelectedNetwork } from "./networks.js";
-import { setupBatch, teardownBatch, type PortForward, type Proto } from "./portfwd.js";
+import { guardedByOthers, setupBatch, teardownBatch, type PortForward, type Proto } from "./portfwd.js";
 import { lastLine, runProcess } from "./proc.js";
 import {
   clearState,
@@ -244,8 +244,6 @@ async function forwardPorts(
   const v4 = firstIPv4(results[target]!);
   if (!v4) throw new NetworkSetupError(`cannot forward ports: network ${nets[target]!.net.name} gave the pod no IPv4 address`);
   const hostInterface = await hostInterfaceTo(v4.ip);
-  // A packet from 127.0.0.1 may only leave through an interface with route_localnet.
-  writeFileSync(`/proc/sys/net/ipv4/conf/${hostInterface}/route_localnet`, "1");
   const forwards: PortForward[] = ports.map((p) => ({
     proto: p.proto,
     ...(p.hostIP ? { hostIP: p.hostIP } : {}),
@@ -253,14 +251,36 @@ async function forwardPorts(
     podIP: v4.ip,
     podPort: p.podPort,
   }));
-  state.portForwards = { hostInterface, forwards };
+  state.portForwards = { hostInterface, routeLocalnet: readFileSync(routeLocalnetFile(hostInterface), "utf8").trim(), forwards };
   writeState(podDir, state);
-  await restoreNoflush(setupBatch(uuid, forwards));
+  await restoreNoflush(setupBatch(uuid, forwards, hostInterface));
+  // A packet from 127.0.0.1 may only leave through an interface with route_localnet; set
+  // only now that the guard drops what the pod itself sends to 127.0.0.0/8 (CVE-2020-8558).
+  writeFileSync(routeLocalnetFile(hostInterface), "1");
 }
 
-/** Removes the pod's rules (forwarding chains, and what CNI plugins left under its ID). */
-async function removeRules(uuid: string, pluginRules: boolean): Promise<void> {
-  const batch = teardownBatch(uuid, await saveNat(), { pluginRules });
+/** /proc/sys/net/ipv4/conf/<interface>/route_localnet */
+function routeLocalnetFile(hostInterface: string): string {
+  return join("/proc/sys/net/ipv4/conf", pathComponent(hostInterface, "host interface name"), "route_localnet");
+}
+
+/**
+ * Removes the pod's rules (forwarding chains, loopback guard, and what CNI plugins left
+ * under its ID). With `forwards`, the host interface's route_localnet goes back to what it
+ * was first, unless another pod still forwards through it (a bridge): before the guard
+ * goes, so the interface never accepts packets to 127.0.0.0/8 unguarded.
+ */
+async function removeRules(uuid: string, pluginRules: boolean, forwards?: PodNetState["portForwards"]): Promise<void> {
+  const saved = await saveRules();
+  const itf = forwards?.hostInterface;
+  if (itf && forwards.routeLocalnet === "0" && !guardedByOthers(uuid, saved, itf)) {
+    try {
+      writeFileSync(routeLocalnetFile(itf), "0");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // the interface is gone (a ptp veth)
+    }
+  }
+  const batch = teardownBatch(uuid, saved, { pluginRules });
   if (batch) await restoreNoflush(batch);
 }
 
@@ -284,7 +304,7 @@ export async function teardownPodNetwork(podDir: string, log: NetLog): Promise<s
   };
   const uuid = state.containerId;
   // Forwards first: the pod's address goes back to the pool with the DELs below.
-  if (state.portForwards) await step("removing port forwarding", () => removeRules(uuid, false));
+  if (state.portForwards) await step("removing port forwarding", () => removeRules(uuid, false, state.portForwards));
   const netns = existsSync(state.netns) ? state.netns : "";
   for (const a of [...state.attachments].reverse()) {
     const del = async (): Promise<void> => {

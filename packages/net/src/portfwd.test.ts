@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { podChains, setupBatch, teardownBatch } from "./portfwd.js";
+import { guardedByOthers, podChains, setupBatch, teardownBatch } from "./portfwd.js";
 
 const UUID = "237c7520-f387-4156-b85c-c4dce0d19812";
 const OTHER = "9b1e0000-0000-4000-8000-000000000001";
@@ -32,14 +32,24 @@ COMMIT
 
 describe("port forwarding rules", () => {
   test("rkt's chains and jumps, one DNAT and one MASQUERADE rule per forward", () => {
-    expect(podChains(UUID)).toEqual({ dnat: "RKT-PFWD-DNAT-237c7520", snat: "RKT-PFWD-SNAT-237c7520" });
+    expect(podChains(UUID)).toEqual({ dnat: "RKT-PFWD-DNAT-237c7520", snat: "RKT-PFWD-SNAT-237c7520", local: "RKT-PFWD-LOCAL-237c7520" });
     expect(
-      setupBatch(UUID, [
-        { proto: "tcp", hostPort: 18080, podIP: "172.16.28.5", podPort: 80 },
-        { proto: "udp", hostIP: "192.0.2.2", hostPort: 5353, podIP: "172.16.28.5", podPort: 53 },
-      ]),
+      setupBatch(
+        UUID,
+        [
+          { proto: "tcp", hostPort: 18080, podIP: "172.16.28.5", podPort: 80 },
+          { proto: "udp", hostIP: "192.0.2.2", hostPort: 5353, podIP: "172.16.28.5", podPort: 53 },
+        ],
+        "veth1234",
+      ),
     ).toBe(
       [
+        // First the guard: what the pod sends to the host's loopback is dropped (CVE-2020-8558).
+        "*filter",
+        ":RKT-PFWD-LOCAL-237c7520 - [0:0]",
+        "-A RKT-PFWD-LOCAL-237c7520 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+        "-A INPUT -i veth1234 -j RKT-PFWD-LOCAL-237c7520",
+        "COMMIT",
         "*nat",
         ":RKT-PFWD-DNAT-237c7520 - [0:0]",
         ":RKT-PFWD-SNAT-237c7520 - [0:0]",
@@ -92,5 +102,30 @@ describe("port forwarding rules", () => {
     const batch = teardownBatch(UUID, shared)!;
     expect(batch).not.toContain("-X CNI-a0fb00086f933a14cadf52fa");
     expect(batch).toContain(`-D CNI-a0fb00086f933a14cadf52fa ! -d 224.0.0.0/4`);
+  });
+
+  const FILTER = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:RKT-PFWD-LOCAL-237c7520 - [0:0]
+:RKT-PFWD-LOCAL-9b1e0000 - [0:0]
+-A INPUT -i rkt0 -j RKT-PFWD-LOCAL-237c7520
+-A INPUT -i rkt0 -j RKT-PFWD-LOCAL-9b1e0000
+-A RKT-PFWD-LOCAL-237c7520 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+-A RKT-PFWD-LOCAL-9b1e0000 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+COMMIT
+`;
+
+  test("teardown removes the pod's loopback guard from the filter table, not another pod's", () => {
+    const batch = teardownBatch(UUID, SAVED + FILTER, { pluginRules: false })!;
+    expect(batch.startsWith(["*filter", "-D INPUT -i rkt0 -j RKT-PFWD-LOCAL-237c7520", "-F RKT-PFWD-LOCAL-237c7520", "-X RKT-PFWD-LOCAL-237c7520", "COMMIT", "*nat"].join("\n"))).toBe(true);
+    expect(batch).not.toContain("9b1e0000");
+  });
+
+  test("a shared interface stays guarded (and route_localnet set) while another pod forwards through it", () => {
+    expect(guardedByOthers(UUID, FILTER, "rkt0")).toBe(true);
+    expect(guardedByOthers(UUID, FILTER, "rkt1")).toBe(false);
+    expect(guardedByOthers(UUID, FILTER.replace(/^-A INPUT -i rkt0 -j RKT-PFWD-LOCAL-9b1e0000\n/m, ""), "rkt0")).toBe(false);
   });
 });

@@ -36,7 +36,11 @@ export interface PodNetState {
   netns: string;
   cniPath: string[];
   attachments: AttachmentState[];
-  portForwards?: { hostInterface?: string; forwards: PortForward[] };
+  /**
+   * `routeLocalnet`: the host interface's route_localnet before the forwards set it ("0" or
+   * "1"), restored when the last pod forwarding through the interface goes.
+   */
+  portForwards?: { hostInterface?: string; routeLocalnet?: string; forwards: PortForward[] };
 }
 
 /** One entry of rkt's net-info.json. */
