@@ -186,6 +186,7 @@ void caps_clear_inheritable(void);         /* inheritable and ambient sets empti
 struct seccomp_prog;
 struct seccomp_prog *seccomp_compile(const struct seccomp_spec *sc);
 void seccomp_install(const struct seccomp_prog *p); /* fails (exit 254) when refused */
+void seccomp_load_no_setid_files(void); /* the kvm flavor's QEMU: no setuid/setgid modes */
 
 /* cgroup.c */
 void cgroup_join(const char *dir); /* the calling process joins dir (fails: exit 254) */

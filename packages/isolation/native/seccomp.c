@@ -77,3 +77,48 @@ void seccomp_install(const struct seccomp_prog *p) {
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->prog, 0, 0) != 0)
     fail_errno("stage1: installing the seccomp filter");
 }
+
+/* The filter of the kvm flavor's QEMU, which serves the pod's files to the guest over 9p as
+ * root (security_model=passthrough): whatever mode the guest asks for becomes the host
+ * file's. Refused with EPERM: any mode with the setuid or setgid bit (a setuid-root binary
+ * in a host volume would be a host user's way to root); device nodes need CAP_MKNOD, which
+ * QEMU does not keep. openat2 and io_uring could reach the same operations out of these
+ * rules' sight: ENOSYS, for which QEMU and glibc have fallbacks. Loaded in the process that
+ * then executes QEMU (no_new_privs is set). */
+void seccomp_load_no_setid_files(void) {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx)
+    fail("stage1: seccomp: cannot create a filter");
+  static const struct {
+    const char *name;
+    unsigned int mode_arg;
+  } with_mode[] = {
+      {"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"fchmodat2", 2}, {"open", 2},
+      {"openat", 3}, {"creat", 1}, {"mknod", 1},   {"mknodat", 2},
+  };
+  for (size_t i = 0; i < sizeof with_mode / sizeof with_mode[0]; i++) {
+    int nr = seccomp_syscall_resolve_name(with_mode[i].name);
+    if (nr == __NR_SCMP_ERROR || nr < 0)
+      continue; /* unknown to this libseccomp (fchmodat2 is recent) */
+    const scmp_datum_t bits[] = {S_ISUID, S_ISGID};
+    for (size_t b = 0; b < 2; b++) {
+      int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+                               SCMP_CMP(with_mode[i].mode_arg, SCMP_CMP_MASKED_EQ, bits[b], bits[b]));
+      if (r != 0)
+        fail("stage1: seccomp: restricting %s: %s", with_mode[i].name, strerror(-r));
+    }
+  }
+  static const char *const hidden[] = {"openat2", "io_uring_setup", "io_uring_enter", "io_uring_register"};
+  for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+    int nr = seccomp_syscall_resolve_name(hidden[i]);
+    if (nr == __NR_SCMP_ERROR || nr < 0)
+      continue;
+    int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    if (r != 0)
+      fail("stage1: seccomp: refusing %s: %s", hidden[i], strerror(-r));
+  }
+  int r = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (r != 0)
+    fail("stage1: seccomp: loading QEMU's filter: %s", strerror(-r));
+}

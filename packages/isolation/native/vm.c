@@ -42,6 +42,7 @@
  * QEMU gets the control channel as fd 3 and the serial console as fd 4 (sockets):
  * `-chardev socket,id=...,fd=3`. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -223,6 +224,21 @@ static pid_t start_qemu(const struct spec *s, int ctl, int con, const sigset_t *
     fprintf(stderr, "stage1: preparing QEMU's file descriptors: %s\n", strerror(errno));
     _exit(EXIT_RKT);
   }
+  /* QEMU serves the 9p share as root (security_model=passthrough: the files belong to
+   * every user of the images) but keeps only root's file access: read and search
+   * everything, give a file the guest's owner, change files it does not own (DAC_OVERRIDE,
+   * DAC_READ_SEARCH, CHOWN, FOWNER). Not MKNOD (no device nodes on the host), SETFCAP (no
+   * file capabilities), FSETID (setgid cleared, setuid dropped on write), SYS_ADMIN,
+   * NET_ADMIN (a tap without an owner needs none)...; no_new_privs, and a filter refusing
+   * setuid and setgid modes. A guest that takes QEMU over gets no more than that. */
+  caps_drop_bounding(1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_DAC_READ_SEARCH | 1ULL << CAP_CHOWN |
+                     1ULL << CAP_FOWNER);
+  caps_clear_inheritable();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    fprintf(stderr, "stage1: no_new_privs for QEMU: %s\n", strerror(errno));
+    _exit(EXIT_RKT);
+  }
+  seccomp_load_no_setid_files();
   execve(s->exec_path, s->argv, s->env);
   fprintf(stderr, "stage1: cannot execute QEMU %s: %s\n", s->exec_path, strerror(errno));
   _exit(EXIT_RKT);

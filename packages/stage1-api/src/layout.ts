@@ -19,6 +19,8 @@ export const podLayout = {
   appsInfo: "appsinfo",
   netInfo: "net-info.json",
   sharedVolumes: "sharedVolumes",
+  /** In the stage1 root: a symlink to "ready" once every app is started (rkt status --wait-ready). */
+  supervisorStatus: join("rkt", "supervisor-status"),
   /** Optional, written by a stage1 that runs pods in VMs: its hypervisor (qemu-kvm, qemu-tcg). */
   hypervisor: "hypervisor",
 } as const;

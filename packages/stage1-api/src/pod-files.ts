@@ -1,7 +1,7 @@
 // The SDK's file helpers: the pod files a stage1 writes and reads, with the exact formats
 // stage0 expects (decimal + newline; files replaced atomically so a reader never sees half
 // of one). Only node: built-ins, no engine code.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { appEnvFile, appRootfs, appStatusFile, podLayout } from "./layout.js";
 
@@ -48,6 +48,15 @@ export function readPodPid(podDir: string): number | undefined {
     return children.length === 1 ? Number(children[0]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the stage1 recorded that every app is started: <stage1 root>/rkt/supervisor-status -> ready. */
+export function supervisorReady(stage1Root: string): boolean {
+  try {
+    return readlinkSync(join(stage1Root, podLayout.supervisorStatus)) === "ready";
+  } catch {
+    return false; // not yet
   }
 }
 

@@ -4,8 +4,8 @@
 // apps' /etc files at the same places; each flavor adds its own (nspawn's /init, kvm's guest
 // spec). Paths in IN_STAGE1 are as the pod init sees them; `hostPath()` turns them into host
 // paths.
-import { appRootfs, appStatusFile, safeJoin } from "@rkt/stage1-api";
-import { closeSync, lstatSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { appRootfs, appStatusFile, podLayout, safeJoin, supervisorReady } from "@rkt/stage1-api";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const IN_STAGE1 = {
@@ -14,7 +14,7 @@ export const IN_STAGE1 = {
   /** One spec per app. */
   appSpecs: "/rkt/apps",
   /** Symlink to "ready" once every app is started (rkt status --wait-ready, rkt enter). */
-  ready: "/rkt/supervisor-status",
+  ready: `/${podLayout.supervisorStatus}`,
   /** Empty nodes (mode 0000) bound over rkt's masked paths. */
   inaccessibleDir: "/rkt/inaccessible/dir",
   inaccessibleFile: "/rkt/inaccessible/file",
@@ -72,9 +72,5 @@ export function layoutPodInitFiles(stage1Root: string): void {
 
 /** Whether the pod init has started every app: it makes the ready link then. */
 export function podInitReady(stage1Root: string): boolean {
-  try {
-    return lstatSync(hostPath(stage1Root, IN_STAGE1.ready)).isSymbolicLink();
-  } catch {
-    return false; // not yet
-  }
+  return supervisorReady(stage1Root);
 }

@@ -5,8 +5,13 @@
 //
 // Devices:
 //   - the stage1 root, shared over 9p (virtio-9p-device, tag rkt.root), security_model
-//     passthrough: files keep their real owners and modes both ways (QEMU runs as root), so
-//     the apps' files, setuid bits and device nodes are what the image says;
+//     passthrough: files keep their real owners, modes and symlinks both ways, so the apps
+//     see the images' files as they are and a host volume's files belong to the users they
+//     belong to. QEMU runs as root for that, but confined by the supervisor (vm.c): no
+//     CAP_MKNOD, CAP_SETFCAP or CAP_FSETID and a seccomp filter refusing setuid and setgid
+//     modes, so nothing the guest does leaves a device node, a setuid or setgid file or
+//     file capabilities on the host (where a host user could use them in a host volume).
+//     mapped-xattr would not need that, but cannot read the images' real symlinks;
 //     multidevs=remap: the share spans mounts (the apps' overlays, volumes), whose inode
 //     numbers would otherwise collide in the guest;
 //   - one virtio-serial port, rkt.control, on a socket the supervisor passes as fd 3: the
@@ -104,6 +109,11 @@ export function qemuArgv(p: QemuPlan): string[] {
     `${p.memoryMiB}M`,
     "-nodefaults",
     "-no-user-config",
+    // QEMU's own seccomp filter, on top of the supervisor's: no obsolete system calls, no
+    // setuid/setgid/capset (it stays the root it was started as, with the supervisor's
+    // bounded capabilities), no fork or exec, no scheduler or priority changes.
+    "-sandbox",
+    "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
     "-display",
     "none",
     "-no-reboot",

@@ -1,6 +1,6 @@
 // rkt status: key=value lines (or JSON) about one pod, optionally waiting for it.
 import { podStatus, RktError, type Pod, type PodState } from "@rkt/stage0";
-import { readlinkSync } from "node:fs";
+import { podLayout, supervisorReady } from "@rkt/stage1-api";
 import { join } from "node:path";
 import type { CommandContext } from "../command.js";
 import { parseDuration, UsageError } from "../flags.js";
@@ -32,13 +32,6 @@ async function waitFor(limit: number, done: () => boolean, what: string): Promis
   }
 }
 
-function supervisorReady(pod: Pod): boolean {
-  try {
-    return readlinkSync(join(pod.dir, "stage1", "rootfs", "rkt", "supervisor-status")) === "ready";
-  } catch {
-    return false;
-  }
-}
 
 export async function run(ctx: CommandContext): Promise<number> {
   const [id] = podArgs(ctx, { single: true });
@@ -50,7 +43,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const pod = rkt.pods.find(id!);
   const waitReady = waitLimit(ctx, "wait-ready");
   if (waitReady !== undefined) {
-    await waitFor(waitReady, () => supervisorReady(pod) || FINISHED.includes(pod.state()), "be ready");
+    await waitFor(waitReady, () => supervisorReady(join(pod.dir, podLayout.stage1Root)) || FINISHED.includes(pod.state()), "be ready");
   }
   const wait = waitLimit(ctx, "wait");
   if (wait !== undefined) await waitFor(wait, () => FINISHED.includes(pod.state()), "finish");
