@@ -80,6 +80,8 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr });
     });
+    // A program that exits before reading its input (an early refusal) is no test error.
+    child.stdin!.on("error", () => {});
     child.stdin!.end(opts.input ?? "");
   });
 }

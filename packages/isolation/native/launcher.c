@@ -376,12 +376,43 @@ static void serve(const sigset_t *pollmask) {
 
 /* ---- start-up ---- */
 
+/* The developer overrides RKT_NODE and RKT_CLI name what rkt runs as root. They are
+ * honoured only for a path root alone controls: its real path's file and every directory
+ * above it owned by root and not writable by group or others (a sticky directory such as
+ * /tmp is fine: others cannot replace root's entries in it), so that the environment can
+ * never make rkt run code root did not install. The resolved path is what runs: a symlink
+ * swapped after this check changes nothing. */
+static char *trusted_path(const char *var, const char *path) {
+  char *real = realpath(path, NULL);
+  if (!real)
+    fail_errno("rkt: %s=%s", var, path);
+  char *p = xstrdup(real);
+  for (int file = 1;; file = 0) {
+    struct stat sb;
+    const char *at = *p ? p : "/";
+    if (stat(at, &sb) != 0)
+      fail_errno("rkt: %s=%s: %s", var, path, at);
+    int sticky_dir = !file && S_ISDIR(sb.st_mode) && (sb.st_mode & S_ISVTX);
+    if (sb.st_uid != 0 || ((sb.st_mode & 022) && !sticky_dir))
+      fail("rkt: %s=%s is not used: %s is %s (mode %04o); the program rkt runs as root must be root's, "
+           "in directories only root can write",
+           var, path, at, sb.st_uid != 0 ? "not owned by root" : "writable by other users",
+           (unsigned)(sb.st_mode & 07777));
+    if (!*p)
+      break;
+    char *slash = strrchr(p, '/');
+    *slash = 0;
+  }
+  free(p);
+  return real;
+}
+
 static char *find_node(void) {
   const char *e = getenv("RKT_NODE");
   if (e && *e) {
     if (access(e, X_OK) != 0)
       fail_errno("rkt: RKT_NODE=%s is not executable", e);
-    return xstrdup(e);
+    return trusted_path("RKT_NODE", e);
   }
   const char *path = getenv("PATH");
   if (!path || !*path)
@@ -402,31 +433,44 @@ static char *find_node(void) {
 
 static char *find_cli(void) {
   const char *e = getenv("RKT_CLI");
-  char *cli;
   if (e && *e) {
-    cli = xstrdup(e);
-  } else {
-    /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/bin/rkt.cjs (which loads the
-     * bundled CLI when it is current, else dist/main.js) */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n < 0)
-      fail_errno("rkt: cannot find my own executable (/proc/self/exe)");
-    exe[n] = 0;
-    for (int i = 0; i < 3; i++) {
-      char *s = strrchr(exe, '/');
-      if (s)
-        *s = 0;
-    }
-    cli = xasprintf("%s/cli/bin/rkt.cjs", exe);
+    if (access(e, R_OK) != 0)
+      fail_errno("rkt: cannot find the rkt CLI script %s (set RKT_CLI)", e);
+    return trusted_path("RKT_CLI", e);
   }
+  /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/bin/rkt.cjs (which loads the bundled
+   * CLI when it is current, else dist/main.js) */
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n < 0)
+    fail_errno("rkt: cannot find my own executable (/proc/self/exe)");
+  exe[n] = 0;
+  for (int i = 0; i < 3; i++) {
+    char *s = strrchr(exe, '/');
+    if (s)
+      *s = 0;
+  }
+  char *cli = xasprintf("%s/cli/bin/rkt.cjs", exe);
   if (access(cli, R_OK) != 0)
     fail_errno("rkt: cannot find the rkt CLI script %s (set RKT_CLI)", cli);
   return cli;
 }
 
-/* The CLI's environment: ours, plus the launcher socket and the helper's own path (the CLI
- * may run bundled, far from this package, and its stage1s exec this very binary). */
+/* Variables that make Node.js or the dynamic loader run other code or write files
+ * (NODE_OPTIONS=--require=..., NODE_PATH, NODE_COMPILE_CACHE, NODE_REDIRECT_WARNINGS,
+ * LD_PRELOAD, GCONV_PATH, GLIBC_TUNABLES...): a root tool must not take them from its
+ * caller's environment (sudo drops the same for setuid programs). NODE_EXTRA_CA_CERTS only
+ * adds trusted certificates, as SSL_CERT_FILE does for rkt (and did for Go's rkt). */
+static int steers_the_runtime(const char *e) {
+  if (!strncmp(e, "NODE_EXTRA_CA_CERTS=", 20))
+    return 0;
+  return !strncmp(e, "NODE_", 5) || !strncmp(e, "LD_", 3) || !strncmp(e, "GCONV_PATH=", 11) ||
+         !strncmp(e, "GLIBC_TUNABLES=", 15);
+}
+
+/* The CLI's environment: ours, without what steers the runtime, plus the launcher socket
+ * and the helper's own path (the CLI may run bundled, far from this package, and its
+ * stage1s exec this very binary). */
 static char **child_env(void) {
   size_t n = 0;
   for (char **e = environ; *e; e++)
@@ -434,7 +478,8 @@ static char **child_env(void) {
   char **env = xmalloc((n + 3) * sizeof(char *));
   size_t k = 0;
   for (char **e = environ; *e; e++)
-    if (strncmp(*e, "RKT_LAUNCHER_FD=", 16) != 0 && strncmp(*e, "RKT_ISOLATION_HELPER=", 21) != 0)
+    if (strncmp(*e, "RKT_LAUNCHER_FD=", 16) != 0 && strncmp(*e, "RKT_ISOLATION_HELPER=", 21) != 0 &&
+        !steers_the_runtime(*e))
       env[k++] = *e;
   env[k++] = "RKT_LAUNCHER_FD=3";
   char *self = realpath("/proc/self/exe", NULL);
@@ -458,6 +503,9 @@ NORETURN static void exec_plan(struct plan *p, const struct sigaction *old_chld,
 }
 
 int cmd_launch(int argc, char **argv) {
+  /* Whatever the caller's umask, nothing rkt creates is writable by group or others unless
+   * it says so (a pid file anyone could rewrite would make rkt stop signal any process). */
+  umask(umask(0) | 022);
   char *node = find_node();
   char *cli = find_cli();
 

@@ -1,8 +1,8 @@
 // What every command works with: the resolved global settings, the configuration, the
 // image store and the pods. The store opens its database only when first used.
 import { ImageStore } from "@rkt/store";
-import { mkdirSync, realpathSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { mkdirSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { loadConfig, type Config, type ConfigDirs } from "./config/config.js";
 import { parseInsecureOptions, type InsecureOptions } from "./config/insecure.js";
 import { RktError } from "./errors.js";
@@ -69,10 +69,33 @@ export class RktContext {
 function resolveDataDir(dir: string): string {
   if (dir === "") throw new RktError("--dir cannot be empty");
   const abs = isAbsolute(dir) ? dir : resolve(dir);
+  let real: string;
   try {
     mkdirSync(abs, { recursive: true, mode: 0o750 });
-    return realpathSync(abs);
+    real = realpathSync(abs);
   } catch (err) {
     throw new RktError(`cannot use ${abs} as the data directory: ${(err as Error).message}`);
+  }
+  const problem = tamperableDir(real);
+  if (problem) throw new RktError(`cannot use ${abs} as the data directory: ${problem}; use a directory only root can change`);
+  return real;
+}
+
+/**
+ * Why another local user could change what `dir` (a real path) holds, or undefined: rkt
+ * writes there as root, and a component such a user could replace (with a symlink to /etc)
+ * would redirect those writes. Every component must belong to root or to the user running
+ * rkt and be writable by nobody else; a sticky directory above it (/tmp) is fine, since
+ * others cannot replace entries they do not own there.
+ */
+function tamperableDir(dir: string): string | undefined {
+  const me = process.geteuid?.() ?? 0;
+  for (let p = dir, last = true; ; last = false) {
+    const st = statSync(p);
+    const sticky = !last && (st.mode & 0o1000) !== 0;
+    if (st.uid !== 0 && st.uid !== me) return `${p} belongs to user ${st.uid}`;
+    if ((st.mode & 0o022) !== 0 && !sticky) return `${p} is writable by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")})`;
+    if (p === "/") return undefined;
+    p = dirname(p);
   }
 }

@@ -1,7 +1,8 @@
 // The SDK's file helpers: the pod files a stage1 writes and reads, with the exact formats
 // stage0 expects (decimal + newline; files replaced atomically so a reader never sees half
 // of one). Only node: built-ins, no engine code.
-import { mkdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { appEnvFile, appRootfs, appStatusFile, podLayout } from "./layout.js";
 
@@ -21,12 +22,22 @@ export function podFiles(podDir: string) {
   };
 }
 
-/** Writes `path` through a temporary file and a rename. */
+/**
+ * Writes `path` through a temporary file and a rename. The temporary file is created
+ * exclusively under an unpredictable name and the rename replaces whatever `path` was (a
+ * symlink included) without following it: safe in a directory others can write, such as
+ * /tmp, where a planted symlink would otherwise redirect root's write.
+ */
 export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode });
-  renameSync(tmp, path);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(tmp, data, { mode, flag: "wx" });
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /**
@@ -65,11 +76,14 @@ export function writeAppStatus(stage1Root: string, app: string, code: number): v
   writeFileAtomic(appStatusFile(stage1Root, app), `${code}\n`);
 }
 
-/** Records an app's environment in <stage1 root>/rkt/env/<app>, one K=V per line. */
+/**
+ * Records an app's environment in <stage1 root>/rkt/env/<app>, one K=V per line; readable
+ * by root only, since --set-env and image environments carry secrets.
+ */
 export function writeAppEnv(stage1Root: string, app: string, env: Iterable<[string, string]>): void {
   let text = "";
   for (const [k, v] of env) text += `${k}=${v}\n`;
-  writeFileAtomic(appEnvFile(stage1Root, app), text);
+  writeFileAtomic(appEnvFile(stage1Root, app), text, 0o600);
 }
 
 /**

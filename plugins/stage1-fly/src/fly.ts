@@ -3,10 +3,9 @@
 // isolation helper's supervisor, which records the app's exit code and exits with it.
 import { helperPath, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
-import { appEnvFile, podLayout, Stage1Error } from "@rkt/stage1-api";
-import { createEmptyVolumes, enterEnvironment, formatEnvFile, readPid, resolveApp, sendSignal, type ResolvedApp } from "@rkt/stage1-kit";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { podLayout, Stage1Error, writeAppEnv } from "@rkt/stage1-api";
+import { createEmptyVolumes, enterEnvironment, readPid, resolveApp, sendSignal, type ResolvedApp } from "@rkt/stage1-kit";
+import { join } from "node:path";
 import { enterSpec, runSpec } from "./spec.js";
 
 function onlyApp(pod: PodContext): ResolvedApp {
@@ -26,9 +25,7 @@ export class FlyStage1 implements Stage1 {
     const { pod } = req;
     const app = onlyApp(pod);
     createEmptyVolumes(app.mounts);
-    const envFile = appEnvFile(pod.stage1Root, app.name);
-    mkdirSync(dirname(envFile), { recursive: true });
-    writeFileSync(envFile, formatEnvFile(app.env));
+    writeAppEnv(pod.stage1Root, app.name, app.env);
     const file = specPath(pod, "fly-run.spec");
     writeSpec(file, runSpec(pod, app, req.options, req.lockFd));
     this.logger.debug(`running app ${app.name} from ${file}`);

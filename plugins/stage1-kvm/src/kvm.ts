@@ -11,14 +11,13 @@
 // picture.
 import { helperPath, SpecBuilder, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, PrepareRequest, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
-import { appEnvFile, podLayout, Stage1Error } from "@rkt/stage1-api";
+import { appEnvFile, podLayout, Stage1Error, writeAppEnv } from "@rkt/stage1-api";
 import {
   appSpecPath,
   checkInteractive,
   createEmptyVolumes,
   enterEnvironment,
   etcBinds,
-  formatEnvFile,
   hostPath,
   imageHasHosts,
   podHostname,
@@ -95,7 +94,7 @@ export class KvmStage1 implements Stage1 {
     const names = apps.map((a) => a.app.name);
     const hostApps = apps.map(({ app, isolation }) => {
       createEmptyVolumes(app.mounts);
-      writeFileSync(appEnvFile(s1, app.name), formatEnvFile(app.env));
+      writeAppEnv(s1, app.name, app.env);
       writeSpec(hostPath(s1, appSpecPath(app.name)), appSpec({ app, isolation, interactive: options.interactive, insecurePaths: options.insecure.paths }));
       return { app, etc: etcBinds(s1, options.dns, imageHasHosts(app.context), hostResolvConf(s1)) };
     });

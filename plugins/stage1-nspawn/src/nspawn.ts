@@ -106,7 +106,7 @@ export class NspawnStage1 implements Stage1 {
     const files: Promise<void>[] = [];
     const hostApps = apps.map(({ app, isolation }) => {
       createEmptyVolumes(app.mounts);
-      files.push(writeFile(appEnvFile(s1, app.name), formatEnvFile(app.env)));
+      files.push(writeFile(appEnvFile(s1, app.name), formatEnvFile(app.env), { mode: 0o600 }));
       const spec = appSpec({
         app,
         isolation,

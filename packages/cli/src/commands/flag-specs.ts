@@ -15,7 +15,7 @@ export const PREPARE_POD_FLAGS: FlagSpec[] = [
   { name: "volume", type: "stringArray", usage: "volumes to make available in the pod: NAME,kind=host,source=PATH[,readOnly=BOOL][,recursive=BOOL] or NAME,kind=empty[,mode=0755][,uid=0][,gid=0][,readOnly=BOOL]" },
   { name: "set-env", type: "stringArray", usage: "an environment variable to set for apps, in the form NAME=VALUE" },
   { name: "set-env-file", type: "stringArray", usage: "path to an environment variables file" },
-  { name: "inherit-env", type: "bool", default: "false", usage: "inherit all environment variables not set by apps" },
+  { name: "inherit-env", type: "bool", default: "false", usage: "inherit all environment variables not set by apps (but NODE_* and LD_*, which rkt does not take from its caller)" },
   { name: "no-overlay", type: "bool", default: "false", usage: "disable overlay filesystem" },
   { name: "pull-policy", type: "string", default: "new", usage: "when to pull an image: new, update or never" },
   { name: "uuid-file-save", type: "string", usage: "write out pod UUID to specified file" },

@@ -1,7 +1,8 @@
 // rkt image export: write the stored, uncompressed ACI; its sha512 is the image ID. An OCI
 // image is written as an oci-archive (its manifest, config and layers as stored).
 import { exportOciArchive, RktError, resolveStoredImage } from "@rkt/stage0";
-import { copyFileSync, existsSync, renameSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync } from "node:fs";
 import type { CommandContext } from "../command.js";
 import { UsageError } from "../flags.js";
 import { rktContext } from "./context.js";
@@ -14,8 +15,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const rkt = rktContext(ctx);
   const key = resolveStoredImage(rkt.store, arg);
-  const tmp = `${out}.rkt-export-tmp`;
+  // Made exclusively under an unpredictable name: a file or symlink someone placed next to
+  // `out` is never written through; the rename then replaces `out` without following it.
+  const tmp = `${out}.${randomBytes(6).toString("hex")}.rkt-export-tmp`;
   try {
+    closeSync(openSync(tmp, "wx", 0o644));
     if (rkt.store.get(key).kind === "oci") await exportOciArchive(rkt, key, tmp);
     else copyFileSync(rkt.store.blobPath(key), tmp);
     renameSync(tmp, out);

@@ -5,7 +5,7 @@ import { runFsOps } from "@rkt/isolation";
 import { extractTar } from "@rkt/store";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 
@@ -20,8 +20,12 @@ export async function extractImage(ctx: RktContext, key: string, dir: string, op
     if (!opts.overwrite) throw new RktError(`${dir} already exists; use --overwrite to replace it`);
     rmSync(dir, { recursive: true, force: true });
   }
+  // The directory itself is made here, not found: a symlink someone placed meanwhile makes
+  // this fail (EEXIST) instead of redirecting the extraction.
+  mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+  mkdirSync(dir, { mode: 0o755 });
   const dest = opts.rootfsOnly ? dir : join(dir, "rootfs");
-  mkdirSync(dest, { recursive: true, mode: 0o755 });
+  if (!opts.rootfsOnly) mkdirSync(dest, { mode: 0o755 });
   const store = ctx.store;
   // An OCI image has no "raw" form apart from its layers: extracting it gives its tree.
   if (opts.mode === "render" || store.get(key).kind === "oci") {

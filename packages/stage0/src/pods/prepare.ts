@@ -3,9 +3,9 @@
 // pod. Everything that can be checked is checked before the pod directory exists, so bad
 // input never leaves a pod behind; a failure after that removes the half-made pod.
 import type { ExposedPort, Logger, NetworkRequest, PodManifest, Volume } from "@rkt/stage1-api";
-import { isStage1Error } from "@rkt/stage1-api";
+import { isStage1Error, writeFileAtomic } from "@rkt/stage1-api";
 import { StoreError } from "@rkt/store";
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
@@ -74,6 +74,15 @@ export function prepareLock(ctx: RktContext, exclusive: boolean): HeldLock {
   return takeLock(file, { exclusive, block: true })!;
 }
 
+/** --uuid-file-save: often a path in /tmp, where a planted symlink must not redirect the write. */
+function saveUuid(file: string, uuid: string): void {
+  try {
+    writeFileAtomic(file, uuid);
+  } catch (err) {
+    throw new RktError(`--uuid-file-save: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promise<PreparedPod> {
   const selected = await selectStage1(ctx, req.stage1);
   const pkg = selected.pkg;
@@ -126,7 +135,7 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
   try {
     lock = takeLock(pod.dir, { exclusive: true, block: false });
     if (!lock) throw new RktError(`pod ${pod.uuid} is locked by another process`);
-    if (req.uuidFileSave) writeFileSync(req.uuidFileSave, pod.uuid);
+    if (req.uuidFileSave) saveUuid(req.uuidFileSave, pod.uuid);
     pod.moveTo("prepare");
     // Each image is looked up and rendered once, however many apps run it.
     const perImage = new Map<string, { tree: { id: string; rootfs: string }; manifestBytes: Buffer }>();
