@@ -4,7 +4,7 @@
 // apps' /etc files at the same places; each flavor adds its own (nspawn's /init, kvm's guest
 // spec). Paths in IN_STAGE1 are as the pod init sees them; `hostPath()` turns them into host
 // paths.
-import { appRootfs, appStatusFile, podLayout, safeJoin, supervisorReady } from "@rkt/stage1-api";
+import { appRootfs, appStatusFile, pathComponent, podLayout, safeJoin, supervisorReady } from "@rkt/stage1-api";
 import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -33,7 +33,7 @@ export function hostPath(stage1Root: string, inStage1: string): string {
 }
 
 export function appSpecPath(app: string): string {
-  return safeJoin(IN_STAGE1.appSpecs, [`${app}.spec`], "app name");
+  return safeJoin(IN_STAGE1.appSpecs, [`${pathComponent(app, "app name")}.spec`], "app name");
 }
 
 /** An app's root as the pod init sees it (stage0 makes it at <stage1 root>/opt/stage2/<app>/rootfs). */
