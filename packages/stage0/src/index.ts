@@ -33,3 +33,5 @@ export * from "./stage1/installed.js";
 export * from "./stage1/image-stage1.js";
 export * from "./pods/network.js";
 export * from "./pods/ports.js";
+export * from "./services/activation.js";
+export * from "./services/service.js";

@@ -114,6 +114,19 @@ const STAGE1_COMMANDS: CommandDef[] = [
 
 export const COMMANDS: CommandDef[] = [
   {
+    name: "api-service",
+    summary: "Run API service (experimental)",
+    usage: 'rkt api-service [--listen="localhost:15441"]',
+    description:
+      "The API service listens for gRPC requests (rkt's api/v1alpha PublicAPI, read-only) on the address\n" +
+      "and port specified by the --listen option, by default localhost:15441.\n" +
+      "Specify the address 0.0.0.0 to listen on all interfaces.\n" +
+      "It also runs as a systemd socket-activated service (see systemd.socket(5)): then it serves the\n" +
+      "sockets it is passed and --listen must not be given. SIGINT or SIGTERM stops it.",
+    flags: [{ name: "listen", type: "string", default: "", usage: "address to listen for client API requests (default localhost:15441)" }],
+    load: () => import("./api-service.js"),
+  },
+  {
     name: "cat-manifest",
     summary: "Inspect and print the pod manifest",
     usage: "rkt cat-manifest [--pretty-print] UUID",
@@ -180,6 +193,19 @@ export const COMMANDS: CommandDef[] = [
       FORMAT_FLAG,
     ],
     load: () => import("./list.js"),
+  },
+  {
+    name: "metadata-service",
+    summary: "Run metadata service",
+    usage: "rkt metadata-service [--listen-port=PORT]",
+    description:
+      "Provides a means for running apps to introspect their execution environment and assert their\n" +
+      "identity: the appc App Container Metadata Service. Pods started with --mds-register are\n" +
+      "registered over the unix socket /run/rkt/metadata-svc.sock (or the socket systemd passes);\n" +
+      "apps reach the service at AC_METADATA_URL, on TCP port --listen-port. SIGINT or SIGTERM stops it.",
+    flags: [{ name: "listen-port", type: "string", default: "18112", usage: "listen port" }],
+    superuser: true,
+    load: () => import("./metadata-service.js"),
   },
   {
     name: "prepare",
