@@ -4,27 +4,16 @@
 // network namespace of the test's own, so the port is theirs alone. Skipped without `go`
 // or without rkt's source (RKT_SRC: a git directory of rkt, as the rkt suite harness takes).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAci } from "./fixtures/aci.js";
 import { startPod, type BackgroundPod } from "./helpers/net.js";
 import { cleanupPods, sh } from "./helpers/nspawn.js";
 import { RKT, run, Sandbox } from "./helpers/rkt.js";
+import { goBuild, hasRktGo, rktTree } from "./helpers/rkt-go.js";
 import { rktArgs, startService, type Service } from "./helpers/services.js";
 
-const RKT_SRC = process.env.RKT_SRC ?? "/work/.mirror/rkt+rkt/repo/.git";
-const hasGo = (() => {
-  try {
-    execFileSync("go", ["version"], { stdio: "ignore" });
-    return existsSync(RKT_SRC);
-  } catch {
-    return false;
-  }
-})();
-
-describe.skipIf(!hasGo)("rkt's Go client example against rkt api-service", () => {
+describe.skipIf(!hasRktGo)("rkt's Go client example against rkt api-service", () => {
   const sb = new Sandbox("api-go");
   const netns = `rkt-test-goapi-${process.pid}`;
   let client: string;
@@ -32,17 +21,10 @@ describe.skipIf(!hasGo)("rkt's Go client example against rkt api-service", () =>
   let pod: BackgroundPod | undefined;
 
   beforeAll(async () => {
-    // rkt's api package and vendor tree in a GOPATH; the build cache outlives the test (it is only a cache).
+    // rkt's api package and vendor tree in a GOPATH.
     const gopath = sb.path("gopath");
-    const tree = join(gopath, "src/github.com/rkt/rkt");
-    mkdirSync(tree, { recursive: true });
-    execFileSync("sh", ["-c", `git --git-dir="$0" archive HEAD api/v1alpha vendor | tar -x -C "$1"`, RKT_SRC, tree]);
-    client = sb.path("client-example");
-    execFileSync("go", ["build", "-o", client, "client_example.go"], {
-      cwd: join(tree, "api/v1alpha"),
-      env: { ...process.env, GOPATH: gopath, GO111MODULE: "off", GOFLAGS: "", GOTOOLCHAIN: "local", GOCACHE: join(tmpdir(), "rkt-ts-test-gocache") },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const tree = rktTree(gopath, ["api/v1alpha", "vendor"]);
+    client = goBuild(gopath, join(tree, "api/v1alpha"), sb.path("client-example"), "client_example.go");
     execFileSync("ip", ["netns", "add", netns]);
     execFileSync("ip", ["netns", "exec", netns, "ip", "link", "set", "lo", "up"]);
   }, 600_000);

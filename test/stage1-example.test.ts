@@ -214,7 +214,7 @@ describe("a stage1 that disappears under its pods", () => {
 describe("refused before any of its code runs", () => {
   test("an incompatible protocol range: one message naming both sides; nothing is installed or imported", async () => {
     const dir = writePlugin(sb.path("future"), { name: "future", version: "2.1.0", protocol: "^2.0.0" });
-    const message = "stage1 future@2.1.0 speaks ^2.0.0; this rkt speaks 1.1.0";
+    const message = "stage1 future@2.1.0 speaks ^2.0.0; this rkt speaks 1.2.0";
     const inst = await sb.rkt(["stage1", "install", dir]);
     expect(inst.code).toBe(254);
     expect(inst.stderr).toBe(`install: ${message}\n`);

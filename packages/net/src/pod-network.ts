@@ -64,6 +64,12 @@ export interface PodNetworkSetup {
   netInfo: NetInfo[];
   /** The DNS settings of the first network whose result has name servers. */
   dns?: { netName: string; dns: CniDns };
+  /**
+   * The host's address on the network rkt forwards ports into (the first that masquerades,
+   * else the last): the gateway of the pod's IPv4 address there. Where the pod reaches the
+   * host's services (rkt's metadata service URL).
+   */
+  hostIP?: string;
 }
 
 /** A setup that failed; everything it made has been undone (or the undo's failure is in the message). */
@@ -203,12 +209,14 @@ export async function setupPodNetwork(req: SetupRequest): Promise<PodNetworkSetu
     writeNetInfo(podDir, netInfo);
     const routes = nets.length > 0 ? await namespaceRoutes(podNetnsName(uuid), results.some((r) => r.ips.some((ip) => ip.version === 6))) : new Map<string, Route[]>();
     const withDns = state.attachments.findIndex((_, i) => results[i]!.dns.nameservers.length > 0);
+    const hostIP = nets.length > 0 ? results[forwardTarget(nets)]!.ips.find((ip) => ip.version === 4 && ip.gateway)?.gateway : undefined;
     log.debug(`pod network ready in ${Date.now() - started} ms`);
     return {
       netnsPath: state.netns,
       interfaces: state.attachments.map((a, i) => podInterface(a.netName, a.ifName, results[i]!, routes.get(a.ifName) ?? [])),
       netInfo,
       ...(withDns >= 0 ? { dns: { netName: state.attachments[withDns]!.netName, dns: results[withDns]!.dns } } : {}),
+      ...(hostIP ? { hostIP } : {}),
     };
   } catch (err) {
     const problems = await teardownPodNetwork(podDir, log).catch((e: Error) => [e.message]);

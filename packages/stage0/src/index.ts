@@ -35,3 +35,4 @@ export * from "./pods/network.js";
 export * from "./pods/ports.js";
 export * from "./services/activation.js";
 export * from "./services/service.js";
+export * from "./pods/metadata.js";

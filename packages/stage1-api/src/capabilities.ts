@@ -44,6 +44,11 @@ export const Capability = {
   Ipc: "ipc",
   /** Adding apps to a running pod (rkt app add). */
   AppAdd: "app-add",
+  /**
+   * --mds-register: the apps get AC_METADATA_URL from RuntimeOptions.metadataService (a
+   * stage1 with own-network passes the token to its network code). Protocol 1.2.
+   */
+  MetadataService: "metadata-service",
 } as const;
 
 export type Capability = (typeof Capability)[keyof typeof Capability];

@@ -102,6 +102,13 @@ export interface RuntimeOptions {
   insecure: { capabilities: boolean; paths: boolean; seccomp: boolean };
   /** The local configuration directory (--local-config). */
   localConfigDir: string;
+  /**
+   * Protocol 1.2: the pod is registered with the metadata service (--mds-register). A stage1
+   * gives each app `AC_METADATA_URL` = `url` (the service's address as the pod reaches it,
+   * with the pod's token in the path); `token` alone is for stage1s that make their own
+   * network (rkt's --mds-token).
+   */
+  metadataService?: { url?: string; token: string };
 }
 
 /** A process for the launcher to execve in rkt's place: the pod keeps rkt's PID. */

@@ -7,7 +7,7 @@
  * Minor versions add optional members (a stage1 written for 1.0 keeps working under 1.x);
  * a major version changes or removes something a stage1 relies on.
  */
-export const PROTOCOL_VERSION = "1.1.0";
+export const PROTOCOL_VERSION = "1.2.0";
 
 /** The token under which stage1 plugins register: the protocol major is part of it. */
 export const STAGE1_TYPE = "rkt.stage1.v1";

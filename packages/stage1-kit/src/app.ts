@@ -23,6 +23,8 @@ export interface ResolvedApp {
 
 export interface ResolveOptions {
   recursiveByDefault: boolean;
+  /** AC_METADATA_URL, when the pod is registered with the metadata service. */
+  metadataUrl?: string;
 }
 
 /** The directory an app's image files can be read from before the app's root is mounted. */
@@ -65,7 +67,7 @@ export function resolveApp(pod: PodContext, ctx: AppContext, opts: ResolveOption
     gid: creds.gid,
     supplementaryGids: app.supplementaryGIDs ?? [],
     workingDirectory: app.workingDirectory || "/",
-    env: appEnvironment(ctx.name, app.environment),
+    env: appEnvironment(ctx.name, app.environment, opts.metadataUrl),
     mounts,
     readOnlyRootfs: ra.readOnlyRootFS ?? false,
     app,

@@ -1,5 +1,5 @@
 // An app's final environment: the pod manifest's (stage0 already merged image env and CLI
-// overrides), then AC_APP_NAME, then rkt's defaults for what is still missing. Also its
+// overrides), then AC_APP_NAME (and AC_METADATA_URL), then rkt's defaults for what is still missing. Also its
 // rkt/env/<app> file, and the environment `rkt enter` runs a command with.
 import type { NameValue } from "@rkt/stage1-api";
 import { appEnvFile } from "@rkt/stage1-api";
@@ -15,10 +15,12 @@ const DEFAULTS: readonly [string, string][] = [
   ["HOME", "/root"],
 ];
 
-export function appEnvironment(appName: string, environment: NameValue[] | undefined): Map<string, string> {
+/** `metadataUrl`: the metadata service's AC_METADATA_URL for the pod, when it is registered. */
+export function appEnvironment(appName: string, environment: NameValue[] | undefined, metadataUrl?: string): Map<string, string> {
   const env = new Map<string, string>();
   for (const { name, value } of environment ?? []) env.set(name, value);
   env.set("AC_APP_NAME", appName);
+  if (metadataUrl) env.set("AC_METADATA_URL", metadataUrl);
   for (const [k, v] of DEFAULTS) if (!env.has(k)) env.set(k, v);
   return env;
 }

@@ -9,7 +9,8 @@ import { appIsolation, IsolatorError, type AppIsolation } from "./isolators.js";
 /**
  * What a pod gets from the pod init and the kit's isolators and volumes, however its flavor
  * starts the init: several apps, their exit codes, seccomp filters and capability bounding
- * sets, kind=empty volumes, and the pod's stdin and terminal for its app with --interactive.
+ * sets, kind=empty volumes, the pod's stdin and terminal for its app with --interactive, and
+ * AC_METADATA_URL for the apps of a pod registered with the metadata service.
  * A flavor adds what it does itself (enter, stop, hostname, resource limits, IPC, network).
  */
 export const POD_INIT_CAPABILITIES: readonly Capability[] = [
@@ -19,6 +20,7 @@ export const POD_INIT_CAPABILITIES: readonly Capability[] = [
   Capability.LinuxCapabilities,
   Capability.Interactive,
   Capability.EmptyVolumes,
+  Capability.MetadataService,
 ];
 
 /** rkt's rule: with --interactive the app takes the pod's stdin (and terminal), so there is one app. */
@@ -38,7 +40,7 @@ export interface IsolatedAppOptions extends ResolveOptions {
 
 /** Resolves an app and its isolators; an invalid isolator is the user's error (Stage1Error). */
 export function resolveIsolatedApp(pod: PodContext, ctx: AppContext, opts: IsolatedAppOptions): IsolatedApp {
-  const app = resolveApp(pod, ctx, { recursiveByDefault: opts.recursiveByDefault });
+  const app = resolveApp(pod, ctx, { recursiveByDefault: opts.recursiveByDefault, metadataUrl: opts.metadataUrl });
   try {
     const isolation = appIsolation(app.name, app.app.isolators, {
       uid: app.uid,

@@ -49,8 +49,9 @@ export interface RunArgv {
 /**
  * The run entrypoint's arguments, in rkt's order: [--debug] --net=LIST [--interactive]
  * --local-config=DIR [--hostname=H] [--dns-conf-mode=...] [--disable-*] [--ipc=MODE] UUID.
- * (--private-users, --mds-token and --mutable: rkt-ts has no user namespaces, metadata
- * service or mutable pods yet, so they are never passed.)
+ * --mds-token=TOKEN for a pod registered with the metadata service (the stage1 image sets
+ * AC_METADATA_URL from its own network, as rkt's did). (--private-users and --mutable:
+ * rkt-ts has no user namespaces or mutable pods yet, so they are never passed.)
  */
 export function runArgs(version: number, uuid: string, o: RuntimeOptions): RunArgv {
   const args: string[] = [];
@@ -59,6 +60,7 @@ export function runArgs(version: number, uuid: string, o: RuntimeOptions): RunAr
   const nets = o.net.length > 0 ? o.net : [{ name: "default" }];
   args.push(`--net=${nets.map((n) => (n.args ? `${n.name}:${n.args}` : n.name)).join(",")}`);
   if (o.interactive) args.push("--interactive");
+  if (o.metadataService) args.push(`--mds-token=${o.metadataService.token}`);
   args.push(`--local-config=${o.localConfigDir}`);
   if (o.hostname !== undefined && o.hostname !== "") {
     if (supports.hostname(version)) args.push(`--hostname=${o.hostname}`);

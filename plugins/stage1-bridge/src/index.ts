@@ -24,6 +24,7 @@ export default defineStage1({
     Capability.OwnNetwork,
     Capability.EmptyVolumes,
     Capability.Ipc,
+    Capability.MetadataService,
     Capability.Seccomp,
     Capability.LinuxCapabilities,
     Capability.MemoryLimit,

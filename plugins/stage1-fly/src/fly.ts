@@ -8,10 +8,10 @@ import { createEmptyVolumes, enterEnvironment, readPid, resolveApp, sendSignal, 
 import { join } from "node:path";
 import { enterSpec, runSpec } from "./spec.js";
 
-function onlyApp(pod: PodContext): ResolvedApp {
+function onlyApp(pod: PodContext, metadataUrl?: string): ResolvedApp {
   if (pod.apps.length !== 1) throw new Stage1Error("fly only supports 1 application per Pod for now");
   // rkt's fly binds host volumes non-recursively unless they say recursive=true.
-  return resolveApp(pod, pod.apps[0]!, { recursiveByDefault: false });
+  return resolveApp(pod, pod.apps[0]!, { recursiveByDefault: false, metadataUrl });
 }
 
 function specPath(pod: PodContext, name: string): string {
@@ -23,7 +23,7 @@ export class FlyStage1 implements Stage1 {
 
   async run(req: RunRequest): Promise<LaunchPlan> {
     const { pod } = req;
-    const app = onlyApp(pod);
+    const app = onlyApp(pod, req.options.metadataService?.url);
     createEmptyVolumes(app.mounts);
     writeAppEnv(pod.stage1Root, app.name, app.env);
     const file = specPath(pod, "fly-run.spec");

@@ -5,6 +5,6 @@ import { FlyStage1 } from "./fly.js";
 
 export default defineStage1({
   name: "fly",
-  capabilities: [Capability.Enter, Capability.Stop, Capability.ExitStatus, Capability.EmptyVolumes, Capability.Interactive],
+  capabilities: [Capability.Enter, Capability.Stop, Capability.ExitStatus, Capability.EmptyVolumes, Capability.Interactive, Capability.MetadataService],
   create: ({ logger }: { logger: Logger }) => new FlyStage1(logger),
 });

@@ -75,7 +75,7 @@ export class KvmStage1 implements Stage1 {
     const hostname = podHostname(pod, options.hostname);
     const wanted = vmNetwork(options, this.logger);
 
-    const apps: IsolatedApp[] = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure }));
+    const apps: IsolatedApp[] = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure, metadataUrl: options.metadataService?.url }));
 
     const qemuPath = findQemu(cfg.qemu);
     const kernel = guestKernel(cfg);

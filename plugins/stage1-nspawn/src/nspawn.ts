@@ -79,7 +79,7 @@ export class NspawnStage1 implements Stage1 {
     const hostname = podHostname(pod, options.hostname);
     const netns = podNetns(options);
     const timeout = stopTimeout();
-    const apps = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure }));
+    const apps = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure, metadataUrl: options.metadataService?.url }));
     const isolations = apps.map((a) => a.isolation);
     // A terminal on both ends: nspawn's console relays it (the app takes it as its terminal).
     // Otherwise the apps write straight to rkt's stdout and stderr.

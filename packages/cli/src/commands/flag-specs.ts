@@ -33,6 +33,7 @@ export const RUNTIME_FLAGS: FlagSpec[] = [
   { name: "dns-opt", type: "stringArray", usage: "DNS options to write in /etc/resolv.conf" },
   { name: "dns-domain", type: "string", usage: "DNS domain to write in /etc/resolv.conf" },
   { name: "hosts-entry", type: "stringArray", usage: "entries to add to the pod-wide /etc/hosts (IP=HOSTNAME[,...]); 'host' to use the host's /etc/hosts" },
+  { name: "mds-register", type: "bool", default: "false", usage: "register pod with metadata service (rkt metadata-service). needs network connectivity to the host (--net=(default|default-restricted|host))" },
 ];
 
 export const RUN_POD_FLAGS: FlagSpec[] = [...PREPARE_POD_FLAGS, ...RUNTIME_FLAGS];

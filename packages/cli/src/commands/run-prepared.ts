@@ -21,6 +21,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       hostname: ctx.flags.has("hostname") ? ctx.flags.string("hostname") : undefined,
       net: net ?? [{ name: "default" }],
       ipc,
+      mdsRegister: ctx.flags.bool("mds-register"),
       ...dns,
     },
     net?.map((n) => n.name),

@@ -8,6 +8,7 @@ import { takeLock } from "../locks.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import { podContext } from "./layout.js";
 import { hasNetworkState } from "@rkt/net";
+import { unregisterPod } from "./metadata.js";
 import { releasePodNetwork } from "./network.js";
 import type { Pod, PodDir } from "./pods.js";
 import { removePodDir } from "./remove.js";
@@ -109,6 +110,7 @@ export async function deletePod(ctx: RktContext, pod: Pod, report: GcReport): Pr
   try {
     if (!pod.refresh()) return false;
     report.stdout(`Garbage collecting pod ${JSON.stringify(pod.uuid)}`);
+    await forgetRegistration(pod, report);
     if (pod.dirState === "exited-garbage") await stage1Gc(ctx, pod, report);
     // After the stage1's gc (a VM's hypervisor is gone by then); from the pod's own records,
     // so it works whatever became of the pod's processes or its stage1.
@@ -129,13 +131,21 @@ async function releaseDeadPodNetwork(ctx: RktContext, pod: Pod, report: GcReport
   }
   if (!lock) return;
   try {
-    if (pod.refresh() && pod.dirState === "exited-garbage") await releasePodNetwork(ctx, pod);
+    if (pod.refresh() && pod.dirState === "exited-garbage") {
+      await forgetRegistration(pod, report);
+      await releasePodNetwork(ctx, pod);
+    }
   } catch (err) {
     // The sweep tries again before it deletes the pod.
     report.stderr((err as Error).message);
   } finally {
     lock.release();
   }
+}
+
+/** A dead pod's metadata-service token goes (the service also drops it when the pod ends). */
+async function forgetRegistration(pod: Pod, report: GcReport): Promise<void> {
+  await unregisterPod(pod).catch((err: Error) => report.stderr(`warning: could not unregister pod with metadata service: ${err.message}`));
 }
 
 async function stage1Gc(ctx: RktContext, pod: Pod, report: GcReport): Promise<void> {

@@ -40,6 +40,8 @@ export interface StartedNetwork {
   network: PodNetwork;
   /** The DNS settings a CNI network returned (for the pod's resolv.conf). */
   dns?: PodNetworkSetup["dns"];
+  /** The host's address on the pod's forwardable network (where the pod reaches the host). */
+  hostIP?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startPodNetwork(
     return {
       network: { host: false, netnsPath: setup.netnsPath, interfaces: setup.interfaces },
       ...(setup.dns ? { dns: setup.dns } : {}),
+      ...(setup.hostIP ? { hostIP: setup.hostIP } : {}),
     };
   } catch (err) {
     if (err instanceof RktError) throw err;

@@ -8,7 +8,8 @@ import { launcherClient, takeLock } from "../locks.js";
 import { checkCapabilities } from "../stage1/capabilities.js";
 import { writeCniResolvConf, writeDnsFiles, type DnsConfig, type HostsEntry } from "./dns.js";
 import { podContext } from "./layout.js";
-import { checkNetworks, releasePodNetwork, startPodNetwork } from "./network.js";
+import { checkMetadataService, registerPod, unregisterPod, type RegisterOptions } from "./metadata.js";
+import { checkNetworks, releasePodNetwork, startPodNetwork, type StartedNetwork } from "./network.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import type { Pod } from "./pods.js";
 import type { PreparedPod } from "./prepare.js";
@@ -23,6 +24,21 @@ export interface RuntimeRequest {
   dnsConfig?: DnsConfig;
   /** --hosts-entry (hosts mode stage0). */
   hostsEntries?: HostsEntry[];
+  /** --mds-register: register the pod with the metadata service before its stage1 runs it. */
+  mdsRegister?: boolean;
+}
+
+/** Where a registered pod reaches the metadata service, and the addresses its requests come from. */
+function metadataTarget(started: StartedNetwork, stage0Network: boolean): RegisterOptions {
+  // The pod becomes the launcher's process (this one's parent): the service watches it.
+  const pid = process.ppid;
+  if (started.network.host) return { host: "127.0.0.1", ips: ["127.0.0.1", "::1"], pid };
+  if (!stage0Network) return { ips: [], pid };
+  if (!started.hostIP) {
+    throw new RktError("--mds-register: the pod's networks give it no gateway to the host, where the metadata service is; use a network with one (default, default-restricted)");
+  }
+  const ips = (started.network.interfaces ?? []).flatMap((i) => i.addresses.map((a) => a.address.replace(/\/\d+$/, "")));
+  return { host: started.hostIP, ips, pid };
 }
 
 export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: RuntimeRequest): Promise<void> {
@@ -33,6 +49,7 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
   const started = await startPodNetwork(ctx, pod, prepared.manifest, runtime.net, prepared.network);
   let plan;
   try {
+    const metadataService = runtime.mdsRegister ? await registerPod(pod, metadataTarget(started, prepared.network.stage0Network)) : undefined;
     const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
     writeDnsFiles(context.stage1Root, runtime.dns, runtime.dnsConfig, runtime.hostsEntries);
     let dns = runtime.dns;
@@ -51,6 +68,7 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
       ipc: runtime.ipc,
       insecure: { capabilities: ctx.insecure.capabilities, paths: ctx.insecure.paths, seccomp: ctx.insecure.seccomp },
       localConfigDir: ctx.configDirs.local,
+      ...(metadataService ? { metadataService } : {}),
     };
     plan = await stage1.stage1.run({
       pod: context,
@@ -58,6 +76,7 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
       lockFd: lock.fd,
     });
   } catch (err) {
+    await unregisterPod(pod).catch((e: Error) => ctx.reporter.warn(e.message));
     await releasePodNetwork(ctx, pod).catch((e: Error) => ctx.reporter.warn(e.message));
     if (isStage1Error(err)) throw new RktError(err.message, { cause: err });
     throw err;
@@ -90,9 +109,12 @@ export async function runPreparedPod(
       emptyVolumes: false,
       ipc: runtime.ipc,
       ports: manifest.ports?.length ?? 0,
+      metadataService: runtime.mdsRegister,
     });
     for (const w of outcome.warnings) ctx.reporter.warn(w);
     if (outcome.stage0Network) checkNetworks(ctx, runtime.net);
+    // rkt's check: the service is there before the pod leaves prepared/ (it can be run again).
+    if (runtime.mdsRegister) await checkMetadataService();
     pod.moveTo("run");
     await startPod(ctx, { pod, lock, stage1, manifest, network: outcome }, runtime);
   } catch (err) {

@@ -23,6 +23,8 @@ export interface PodRequirements {
   isolators?: IsolatorUse[];
   /** How many --port forwards the pod has. */
   ports?: number;
+  /** --mds-register. */
+  metadataService?: boolean;
 }
 
 /** The isolators a stage1 must declare a capability for, with the flag that sets each. */
@@ -57,6 +59,7 @@ export function checkCapabilities(def: Stage1Definition, req: PodRequirements): 
   if (req.hostname !== undefined && !has(Capability.Hostname)) fail("--hostname", Capability.Hostname);
   if (req.emptyVolumes && !has(Capability.EmptyVolumes)) fail("kind=empty volumes", Capability.EmptyVolumes);
   if (req.ipc !== undefined && req.ipc !== "auto" && !has(Capability.Ipc)) fail(`--ipc=${req.ipc}`, Capability.Ipc);
+  if (req.metadataService && !has(Capability.MetadataService)) fail("--mds-register", Capability.MetadataService);
   for (const use of req.isolators ?? []) {
     const gate = GATED_ISOLATORS[use.name];
     if (!gate || has(gate.capability)) continue;
@@ -68,6 +71,10 @@ export function checkCapabilities(def: Stage1Definition, req: PodRequirements): 
   const nets = req.explicitNet ?? (has(Capability.PrivateNetwork) ? ["default"] : ["host"]);
   const privateNetwork = nets.some((n) => n !== "host");
   if (privateNetwork && !has(Capability.PrivateNetwork)) fail(`--net=${nets.join(",")}`, Capability.PrivateNetwork);
+  // rkt's words: the apps reach the metadata service over the pod's network to the host.
+  if (req.metadataService && nets.includes("none")) {
+    throw new RktError("--mds-register flag does not work with --net=none. Please use 'host', 'default' or an equivalent network");
+  }
   if ((req.ports ?? 0) > 0) {
     if (!has(Capability.PortForward)) fail("--port", Capability.PortForward);
     if (!privateNetwork || nets.includes("none")) throw new RktError("--port flag does not work with 'none'/'host' networking");

@@ -122,7 +122,7 @@ describe("installing", () => {
       /is built into rkt/,
     );
     expect((await rejected(installStage1(dataDir, pluginDir("new", "1.0.0", "^3.0.0"), { replace: false, builtins: [] }))).message).toBe(
-      "stage1 new@1.0.0 speaks ^3.0.0; this rkt speaks 1.1.0",
+      "stage1 new@1.0.0 speaks ^3.0.0; this rkt speaks 1.2.0",
     );
     const deps = pluginDir("deps", "1.0.0", undefined, { dependencies: { lodash: "4.17.21" } });
     expect((await rejected(installStage1(dataDir, deps, { replace: false, builtins: [] }))).message).toMatch(/depends on lodash, which it does not bundle/);
