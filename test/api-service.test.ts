@@ -122,10 +122,10 @@ describe("rkt api-service", () => {
       const pid = Number(/^pid=(\d+)$/m.exec((await sb.rkt(["status", pod.uuid])).stdout)![1]);
       expect(p.pid).toBe(pid);
       expect(p.apps[0]).toMatchObject({ state: "APP_STATE_RUNNING", exit_code: 0 });
-      // The cgroup is the one the pod's PID 1 is in (systemd's hierarchy), the pod's own.
-      const own = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.includes(":name=systemd:"))!.split(":")[2];
-      expect(p.cgroup).toBe(own);
-      expect(p.cgroup).toContain(pod.uuid);
+      // The pod's own cgroup (the nspawn stage1's <pod>/subcgroup): its PID 1 is below it.
+      expect(p.cgroup).toBe(`/rkt/${pod.uuid}`);
+      const own = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.includes(":name=systemd:"))!.split(":")[2]!;
+      expect(own.startsWith(`${p.cgroup}/`) || own === p.cgroup).toBe(true);
 
       const ids = async (filters: Json[]): Promise<string[]> => (await api.call("ListPods", { filters })).pods.map((x: Json) => x.id).sort();
       expect(await ids([{ cgroups: [p.cgroup] }])).toEqual([pod.uuid]);

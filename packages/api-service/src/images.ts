@@ -22,7 +22,7 @@ export function describeImage(rec: ImageRecord, detail: boolean): Image {
     name: rec.name,
     version: labelValue(rec.labels, "version") ?? "latest",
     import_timestamp: String(Math.floor(rec.importTime / 1000)),
-    manifest: detail ? rec.manifestBytes : Buffer.alloc(0),
+    ...(detail ? { manifest: rec.manifestBytes } : {}),
     size: String(rec.size + rec.treeSize),
     annotations: keyValues(annotations),
     labels: keyValues(rec.labels),

@@ -45,7 +45,8 @@ export interface Image {
   name: string;
   version: string;
   import_timestamp: Int64;
-  manifest: Buffer;
+  /** Absent unless asked for: an empty field on the wire would read as a (non-nil) empty manifest. */
+  manifest?: Buffer;
   size: Int64;
   annotations: KeyValue[];
   labels: KeyValue[];
@@ -71,7 +72,7 @@ export interface Pod {
   state: PodState;
   apps: App[];
   networks: Network[];
-  manifest: Buffer;
+  manifest?: Buffer;
   annotations: KeyValue[];
   cgroup: string;
   created_at: Int64;

@@ -62,8 +62,13 @@ export function hostHierarchies(): Hierarchy[] {
   });
 }
 
+/** The pod's cgroup below the root of every hierarchy. */
+export function podCgroupPath(uuid: string): string {
+  return safeJoin("rkt", [uuid], "pod UUID");
+}
+
 export function podCgroup(h: Hierarchy, uuid: string): string {
-  return safeJoin(join(h.mount, "rkt"), [uuid], "pod UUID");
+  return join(h.mount, podCgroupPath(uuid));
 }
 
 /**

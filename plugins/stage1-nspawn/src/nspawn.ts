@@ -27,12 +27,12 @@ import {
   sendSignal,
   writeHostsFiles,
 } from "@rkt/stage1-kit";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { appSpec } from "./app-spec.js";
-import { applyCgroupPlan, hostHierarchies, joinable, planCgroups, podProcessCgroup, removePodCgroups } from "./cgroups.js";
+import { applyCgroupPlan, hostHierarchies, joinable, planCgroups, podCgroupPath, podProcessCgroup, removePodCgroups } from "./cgroups.js";
 import { IN_POD, layoutStage1Root } from "./layout.js";
 import { podNetns } from "./network.js";
 import { nspawnCommand } from "./nspawn-command.js";
@@ -98,6 +98,8 @@ export class NspawnStage1 implements Stage1 {
     } catch (err) {
       throw new Stage1Error(`setting up the pod's cgroups: ${(err as Error).message}`);
     }
+    // rkt's <pod>/subcgroup: the pod's cgroup below each hierarchy's root (the API service's Pod.cgroup).
+    writeFileSync(join(pod.dir, "subcgroup"), podCgroupPath(pod.uuid));
 
     writeHostsFiles(s1, options.dns, hostname);
     const seccompFiles = writeSeccompLists(s1, isolations);

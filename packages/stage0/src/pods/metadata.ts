@@ -27,7 +27,26 @@ export interface Registration {
   url?: string;
 }
 
-async function request(method: "PUT" | "DELETE", path: string, body?: Buffer): Promise<number> {
+/** rkt's patience: a service that is still starting gets three tries, a second apart. */
+const TRIES = 3;
+const PAUSE_MS = 1000;
+
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof RktError) || i >= TRIES) throw err;
+      await new Promise((r) => setTimeout(r, PAUSE_MS));
+    }
+  }
+}
+
+function request(method: "PUT" | "DELETE", path: string, body?: Buffer): Promise<number> {
+  return retried(() => requestOnce(method, path, body));
+}
+
+async function requestOnce(method: "PUT" | "DELETE", path: string, body?: Buffer): Promise<number> {
   const { request: httpRequest } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = httpRequest({ socketPath: METADATA_SERVICE_SOCKET, method, path, headers: { "content-type": "application/json" }, timeout: 10_000 }, (res) => {
@@ -45,13 +64,16 @@ async function put(path: string, body: Buffer): Promise<void> {
   if (status !== 200) throw new RktError(`failed to register the pod with the metadata service: PUT ${path.replace(/\?.*/, "")} returned ${status}`);
 }
 
-/** rkt run-prepared's check before the pod moves to run/: the service is there. */
+/** The check before a pod is made (run) or moves to run/ (run-prepared): the service is there. */
 export async function checkMetadataService(): Promise<void> {
   const { connect } = await import("node:net");
-  await new Promise<void>((resolve, reject) => {
-    const c = connect(METADATA_SERVICE_SOCKET, () => (c.destroy(), resolve()));
-    c.on("error", () => reject(new RktError(UNREACHABLE)));
-  });
+  await retried(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const c = connect(METADATA_SERVICE_SOCKET, () => (c.destroy(), resolve()));
+        c.on("error", () => reject(new RktError(UNREACHABLE)));
+      }),
+  );
 }
 
 export interface RegisterOptions {
@@ -91,7 +113,8 @@ export async function unregisterPod(pod: Pod): Promise<void> {
   if (!existsSync(pod.file(REGISTERED_FILE))) return;
   let status: number;
   try {
-    status = await request("DELETE", `/pods/${pod.uuid}`);
+    // Once: a service that is not there has nothing of the pod's to forget.
+    status = await requestOnce("DELETE", `/pods/${pod.uuid}`);
   } catch (err) {
     if (!(err instanceof RktError)) throw err;
     status = 404;

@@ -171,9 +171,10 @@ export class Pod {
   }
 }
 
+/** A file's mtime to the millisecond, truncated as Go's times print (Node's Date rounds). */
 function mtime(path: string): Date | undefined {
   try {
-    return statSync(path).mtime;
+    return new Date(Math.floor(statSync(path).mtimeMs));
   } catch {
     return undefined;
   }

@@ -52,7 +52,7 @@ function readExit(pod: Pod, app: string): { code: number; at: Date } | undefined
     const file = appStatusFile(statusFiles(pod), app);
     const code = Number(readFileSync(file, "utf8").trim());
     if (!Number.isInteger(code)) return undefined;
-    return { code, at: statSync(file).mtime };
+    return { code, at: new Date(Math.floor(statSync(file).mtimeMs)) };
   } catch {
     return undefined;
   }
