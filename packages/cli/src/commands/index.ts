@@ -203,7 +203,7 @@ export const COMMANDS: CommandDef[] = [
       "identity: the appc App Container Metadata Service. Pods started with --mds-register are\n" +
       "registered over the unix socket /run/rkt/metadata-svc.sock (or the socket systemd passes);\n" +
       "apps reach the service at AC_METADATA_URL, on TCP port --listen-port. SIGINT or SIGTERM stops it.",
-    flags: [{ name: "listen-port", type: "string", default: "18112", usage: "listen port" }],
+    flags: [{ name: "listen-port", type: "int", default: "18112", usage: "listen port" }],
     superuser: true,
     load: () => import("./metadata-service.js"),
   },
