@@ -198,11 +198,12 @@ describe("rkt api-service", () => {
 
   test("ListenEvents: an image imported, a pod prepared, started and exited with its app's exit code, an image removed", async () => {
     const events: Json[] = [];
+    let responses = 0;
     const stream = api.stream("ListenEvents", {});
-    stream.on("data", (r: Json) => events.push(...r.events));
+    stream.on("data", (r: Json) => (responses++, events.push(...r.events)));
     stream.on("error", () => {});
-    // The watcher's first look is the baseline: wait until it has been taken.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The first (empty) response says the watch is in place.
+    await waitUntil(() => responses > 0, 10_000, "the watch");
     const other = buildAci(sb.path("events.aci"), { name: "example.com/events", app: { exec: ["/bin/sh", "-c", "exit 7"], user: "0", group: "0" } });
     const fetched = await sb.rkt(["--insecure-options=image", "fetch", other]);
     const key = fetched.stdout.trim();
@@ -233,12 +234,13 @@ describe("rkt api-service", () => {
   test("ListenEvents with a filter gets only those events; until_time ends the stream", async () => {
     const stream = api.stream("ListenEvents", { filter: { types: ["EVENT_TYPE_IMAGE_IMPORTED"], until_time: String(Math.floor(Date.now() / 1000) + 3) } });
     const got: Json[] = [];
-    stream.on("data", (r: Json) => got.push(...r.events));
+    let responses = 0;
+    stream.on("data", (r: Json) => (responses++, got.push(...r.events)));
     const ended = new Promise<void>((resolve, reject) => {
       stream.on("end", resolve);
       stream.on("error", reject);
     });
-    await new Promise((r) => setTimeout(r, 1200));
+    await waitUntil(() => responses > 0, 10_000, "the watch");
     await sb.rkt([...RUN, img]);
     await ended;
     expect(got).toEqual([]);

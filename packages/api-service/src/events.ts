@@ -102,10 +102,12 @@ export function diff(before: View, after: View, time: number): Event[] {
     const was = before.pods.get(uuid);
     const from = was?.phase ?? -1;
     if (from < 1 && now.phase >= 1) ev(now.aborted ? "EVENT_TYPE_POD_PREPARE_ABORTED" : "EVENT_TYPE_POD_PREPARED", uuid, uuid);
-    if (from < 2 && now.phase >= 2 && now.started) ev("EVENT_TYPE_POD_STARTED", uuid, uuid);
+    // Started once its pid/ppid file is there (a look may come before the stage1 wrote it).
+    const started = now.phase >= 2 && now.started && !was?.started;
+    if (started) ev("EVENT_TYPE_POD_STARTED", uuid, uuid);
     for (const [app, code] of now.apps) {
       const before = was?.apps.get(app);
-      if (from < 2 && now.phase >= 2 && now.started) ev("EVENT_TYPE_APP_STARTED", uuid, app);
+      if (started) ev("EVENT_TYPE_APP_STARTED", uuid, app);
       if (code !== undefined && before === undefined) ev("EVENT_TYPE_APP_EXITED", uuid, app, [["exit-code", String(code)]]);
     }
     if (from < 3 && now.phase === 3 && now.started) ev("EVENT_TYPE_POD_EXITED", uuid, uuid);

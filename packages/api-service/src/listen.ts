@@ -56,7 +56,13 @@ export async function openListeners(activated: number[], listen: string | undefi
     for (const h of hosts) {
       const s = make();
       servers.push(s);
-      await listenOn(s, { host: h, port, ipv6Only: h !== "::" && h.includes(":") });
+      try {
+        await listenOn(s, { host: h, port, ipv6Only: h !== "::" && h.includes(":") });
+      } catch (err) {
+        // Every address, on a host without IPv6: every IPv4 address.
+        if (h !== "::" || !["EAFNOSUPPORT", "EADDRNOTAVAIL"].includes((err as NodeJS.ErrnoException).code ?? "")) throw err;
+        await listenOn(s, { host: "0.0.0.0", port });
+      }
     }
   } catch (err) {
     for (const s of servers) s.close();

@@ -148,6 +148,8 @@ export function apiHandlers(ctx: ApiContext): { handlers: grpc.UntypedServiceImp
         const matching = list.filter((e) => eventMatches(e, filter));
         if (matching.length) call.write({ events: matching });
       });
+      // An empty first response: the watch is in place, what happens from now on is sent.
+      call.write({ events: [] });
     },
 
     GetLogs: (call: grpc.ServerWritableStream<GetLogsRequest, { lines: string[] }>) => {
