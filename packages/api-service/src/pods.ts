@@ -3,7 +3,7 @@
 // and exit codes, networks, times in nanoseconds and the cgroup of a running pod.
 import { APPC_VERSION, podStatus, type Pod as StoredPod, type PodState as StoredState, type PodStatus } from "@rkt/stage0";
 import { labelValue } from "@rkt/store";
-import { podLayout } from "@rkt/stage1-api";
+import { appInfoDir, podLayout } from "@rkt/stage1-api";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { keyValues, type App, type Int64, type Network, type Pod, type PodState } from "./messages.js";
@@ -75,7 +75,7 @@ function apps(pod: StoredPod, s: PodStatus): App[] {
     let name = "";
     // The app's image manifest as the pod has it (a pod whose copy is gone still lists).
     try {
-      const im = JSON.parse(readFileSync(join(pod.dir, podLayout.appsInfo, ra.name, "manifest"), "utf8")) as { name?: string; labels?: { name: string; value: string }[] };
+      const im = JSON.parse(readFileSync(join(appInfoDir(pod.dir, ra.name), "manifest"), "utf8")) as { name?: string; labels?: { name: string; value: string }[] };
       name = im.name ?? "";
       version = labelValue(im.labels, "version") ?? "latest";
     } catch {

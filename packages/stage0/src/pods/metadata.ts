@@ -4,7 +4,7 @@
 // failed start) unregisters it. rkt-ts also tells the service the pod's addresses (only
 // requests from them may use the token) and the pod's process (the service drops the pod
 // when that process ends: the token dies with the pod, not at gc).
-import { podLayout } from "@rkt/stage1-api";
+import { appInfoDir, podLayout } from "@rkt/stage1-api";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,7 +95,7 @@ export async function registerPod(pod: Pod, opts: RegisterOptions): Promise<Regi
   try {
     writeFileSync(pod.file(REGISTERED_FILE), "");
     for (const app of (JSON.parse(manifest.toString("utf8")) as { apps: { name: string }[] }).apps) {
-      await put(`/pods/${pod.uuid}/${encodeURIComponent(app.name)}`, readFileSync(join(pod.dir, podLayout.appsInfo, app.name, "manifest")));
+      await put(`/pods/${pod.uuid}/${encodeURIComponent(app.name)}`, readFileSync(join(appInfoDir(pod.dir, app.name), "manifest")));
     }
   } catch (err) {
     await unregisterPod(pod).catch(() => {});
