@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-export const RKT = join(REPO, "bin", "rkt");
+/** This checkout's rkt; RKT_TEST_RKT runs the tests against another build (another checkout's bin/rkt). */
+export const RKT = process.env.RKT_TEST_RKT ?? join(REPO, "bin", "rkt");
 
 export interface Result {
   code: number | null;

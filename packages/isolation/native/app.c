@@ -1,12 +1,13 @@
-/* An app's process, between fork and exec: cgroups, OOM score, stdin, session, chroot,
- * capabilities, credentials, working directory, no_new_privs, seccomp, then execve.
- * Shared by "run" (one app), "enter" and "init" (every app of a pod, and their event
- * handlers, which run as root without the app's restrictions).
+/* An app's process, between fork and exec: cgroups, OOM score, stdin, session, its root (the
+ * app's mount namespace, or a chroot), capabilities, credentials, working directory, fds,
+ * no_new_privs, seccomp, then execve. Shared by "run" (one app), "enter" and "init": every
+ * app of a pod, its event handlers and the rkt enter sessions in it, which all get the same
+ * confinement (handlers run as root, sessions in /, with their own argv and environment).
  *
- * The order matters: cgroups and /proc/self are reached before the chroot; the bounding set
- * is dropped while we still have CAP_SETPCAP, before the uid changes; the inheritable set is
- * emptied so that root keeps exactly the bounding set across execve; seccomp comes last, so
- * that the filter only has to allow execve. */
+ * The order matters: cgroups and /proc/self are reached before the app's root; the bounding
+ * set is dropped while we still have CAP_SETPCAP, before the uid changes; the inheritable set
+ * is emptied so that root keeps exactly the bounding set across execve; seccomp comes last,
+ * so that the filter only has to allow execve. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,7 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,39 +97,56 @@ static void stdin_null(void) {
     close(fd);
 }
 
+/* Nothing but stdin, stdout and stderr reaches the program: every other fd (ours, and any the
+ * process that started us left open) is closed on exec. */
+static void cloexec_from_3(void) {
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  struct rlimit rl;
+  long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
+  for (long fd = 3; fd < max; fd++)
+    fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
 void app_exec(const struct app_exec *a, pid_t expect_ppid) {
   const struct spec *s = a->s;
+  /* Before the app's root: the cgroups and /proc/self are paths of ours. */
   for (size_t i = 0; i < s->ncgroups; i++)
     cgroup_join(s->cgroups[i]);
-  if (s->has_oom_score_adj && !a->handler)
+  if (s->has_oom_score_adj)
     set_oom_score_adj(s->oom_score_adj);
-  if (s->stdin_null)
+  if (s->stdin_null && a->role != ROLE_SESSION)
     stdin_null();
   if (a->new_session) {
     /* Each app of a pod is a session of its own: stopping it signals its process group,
      * and a terminal given to it (--interactive) becomes its controlling terminal. */
     if (setsid() < 0)
       fail_errno("stage1: setsid");
-    if (s->tty && !a->handler && isatty(0) && ioctl(0, TIOCSCTTY, 1) != 0)
+    if (s->tty && a->role == ROLE_APP && isatty(0) && ioctl(0, TIOCSCTTY, 1) != 0)
       fail_errno("stage1: taking the terminal");
   }
-  app_enter_root(s);
-  if (a->handler) {
-    /* Event handlers run as root with the app's environment and directory, unrestricted. */
-    if (chdir(s->cwd) != 0)
-      fail_errno("stage1: cannot change to the working directory %s", s->cwd);
-    if (s->lock_fd >= 0)
-      close(s->lock_fd);
-    umask(a->umask);
-    exec_search(a->handler[0], a->handler + 1, s->env);
+  if (a->mntns >= 0) {
+    /* The app's own mount namespace: its root is the namespace's, nothing else is in it. */
+    if (setns(a->mntns, CLONE_NEWNS) != 0)
+      fail_errno("stage1: joining the mount namespace of %s", s->root);
+  } else {
+    app_enter_root(s);
   }
   if (s->has_caps)
     caps_drop_bounding(s->caps);
-  creds_apply(s);
+  if (a->role == ROLE_HANDLER) {
+    /* Event handlers run as root, as rkt ran them (systemd's PermissionsStartOnly), but
+     * otherwise confined as the app: its bounding set, no_new_privs and seccomp filter. */
+    struct spec root = {.has_uid = 1, .has_gid = 1, .has_groups = 1};
+    creds_apply(&root);
+  } else {
+    creds_apply(s);
+  }
   if (s->has_caps)
     caps_clear_inheritable();
-  if (chdir(s->cwd) != 0)
-    fail_errno("stage1: cannot change to the working directory %s", s->cwd);
+  const char *cwd = a->role == ROLE_SESSION ? "/" : s->cwd;
+  if (chdir(cwd) != 0)
+    fail_errno("stage1: cannot change to the working directory %s", cwd);
   if (expect_ppid >= 0) {
     /* After the credential change: changing the euid resets the parent-death signal. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -134,9 +156,15 @@ void app_exec(const struct app_exec *a, pid_t expect_ppid) {
   if (s->lock_fd >= 0)
     close(s->lock_fd);
   umask(a->umask);
+  cloexec_from_3();
+  for (size_t i = 0; i < s->nkeep_fds; i++)
+    if (fcntl(s->keep_fds[i], F_SETFD, 0) != 0)
+      fail_errno("stage1: keeping fd %d", s->keep_fds[i]);
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     fail_errno("stage1: setting no_new_privs");
   if (a->filter)
     seccomp_install(a->filter);
+  if (a->path)
+    exec_search(a->path, a->argv, a->env ? a->env : s->env);
   exec_search(s->exec_path, s->argv, s->env);
 }

@@ -135,6 +135,8 @@ struct spec {
   struct fs_op *ops;
   size_t nops;
   int lock_fd;
+  int *keep_fds; /* run: fds the program gets (every other fd above 2 is closed on exec) */
+  size_t nkeep_fds;
   int has_uid, has_gid, has_groups;
   uid_t uid;
   gid_t gid;
@@ -192,16 +194,29 @@ void seccomp_load_no_setid_files(void); /* the kvm flavor's QEMU: no setuid/setg
 void cgroup_join(const char *dir); /* the calling process joins dir (fails: exit 254) */
 
 /* app.c: the steps shared by run and init between fork and exec. */
+enum app_role {
+  ROLE_APP,     /* the app itself */
+  ROLE_HANDLER, /* its pre-start or post-stop handler: as root, confined as the app */
+  ROLE_SESSION, /* an rkt enter session: the app's confinement, its own stdio, in / */
+};
 struct app_exec {
   const struct spec *s;
   const struct seccomp_prog *filter; /* compiled from s->seccomp, or NULL */
   mode_t umask;                      /* restored before the exec */
-  char **handler;                    /* an event handler to run instead of the app */
-  int new_session;                   /* setsid (init's apps) */
+  int mntns;                         /* the app's mount namespace (init), or -1: chroot (run) */
+  enum app_role role;
+  const char *path;                  /* handler, session: the program (NULL: the app's) ... */
+  char **argv;                       /* ... and its argv */
+  char **env;                        /* session: its environment (NULL: the app's) */
+  int new_session;                   /* setsid (init's apps and handlers) */
 };
 NORETURN void app_exec(const struct app_exec *a, pid_t expect_ppid);
 NORETURN void exec_search(const char *file, char **argv, char **env);
 void app_enter_root(const struct spec *s); /* chroot into s->root and chdir to s->cwd */
+
+/* appns.c: the app's own mount namespace (its mounts, then pivot_root into its root); an fd
+ * of it (exit 254 on failure). */
+int app_mount_ns(const struct spec *s);
 
 /* nsjoin.c: returns 1 when a pid namespace was joined (the caller must fork). */
 int ns_join_all(const struct spec *s);
@@ -214,14 +229,19 @@ int write_number(const char *path, long v);
 /* pod.c */
 int cmd_pod(const char *spec_path);
 
-/* init.c */
-int cmd_init(const char *spec_path);
+/* init.c: ctl_fd is a control channel connection the init inherits (kvm), or -1. */
+int cmd_init(const char *spec_path, int ctl_fd);
 
-/* vm.c, vmguest.c, vmenter.c: the kvm flavor (see vm.h) */
-int cmd_vm_dispatch(int argc, char **argv); /* argv[0]: vm, vm-guest or vm-enter */
+/* vm.c, vmguest.c: the kvm flavor (see vm.h) */
+int cmd_vm_dispatch(int argc, char **argv); /* argv[0]: vm or vm-guest */
 int cmd_vm(const char *spec_path);
 int cmd_vm_guest(int argc, char **argv);
-int cmd_vm_enter(const char *spec_path, int remove_spec);
+
+/* ctlenter.c: rkt enter through a pod's control channel */
+int cmd_ctl_enter(const char *spec_path, int remove_spec);
+
+/* sealed.c: the pod init runs from a sealed copy of itself in memory */
+void reexec_sealed(char **argv);
 
 /* launcher.c */
 int cmd_launch(int argc, char **argv);

@@ -1,11 +1,13 @@
 /* "init": the pod's PID 1 (inside systemd-nspawn, or a VM).
  *
  * It reads the pod spec (the apps, in order, each described by a spec file of its own),
- * makes every app's mounts, then starts the apps: each in a session of its own, chrooted
- * into its root, with its credentials, capabilities and seccomp filter (app.c). It reaps
- * every process of the pod (it is PID 1, or a subreaper), records each app's exit code in
- * its status file, runs the event handlers (pre-start before the app, post-stop after it,
- * both as root), and ends the pod as rkt did:
+ * makes every app's mount namespace (its mounts, then pivot_root into its root: appns.c),
+ * then starts the apps: each in a session of its own, in its mount namespace, with its
+ * credentials, capabilities and seccomp filter (app.c). It reaps every process of the pod (it
+ * is PID 1, or a subreaper), records each app's exit code in its status file, runs the event
+ * handlers (pre-start before the app, post-stop after it, as root but otherwise confined as
+ * the app), serves the host's requests on its control channel (ctl.c: rkt enter), and ends
+ * the pod as rkt did:
  *
  *  - when every app has exited, or
  *  - at the first app that fails (exit code != 0, or a failed pre-start handler), or
@@ -19,6 +21,7 @@
  *   version 1
  *   stop-timeout <seconds>      default 10, decimals allowed
  *   ready-file <path>           a symlink to "ready" made once every app is started
+ *   control-socket <path>       where the control channel listens (made before ready-file)
  *   app <name> <spec file>      repeatable, in start order */
 #include <errno.h>
 #include <limits.h>
@@ -29,36 +32,52 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "initpod.h"
 
 #define MAX_POD_FIELDS 8
-
-enum app_state { A_PENDING, A_PRESTART, A_RUNNING, A_POSTSTOP, A_DONE };
-
-struct app {
-  char *name;
-  struct spec s;
-  const struct seccomp_prog *filter;
-  enum app_state state;
-  pid_t pid; /* the process of the current state (handler or app) */
-};
 
 struct pod {
   const char *path;
   long long stop_timeout_ms;
   char *ready_file;
+  char *control_socket;
   struct app *apps;
   size_t napps;
 };
 
+static struct pod the_pod;
 static sigset_t orig_mask;
 static pid_t self;
 static mode_t orig_umask;
+
+struct app *pod_find_app(const char *name) {
+  for (size_t i = 0; i < the_pod.napps; i++)
+    if (!strcmp(the_pod.apps[i].name, name))
+      return &the_pod.apps[i];
+  return NULL;
+}
+
+struct app_exec pod_app_exec(const struct app *a, enum app_role role) {
+  struct app_exec x = {.s = &a->s,
+                       .filter = a->filter,
+                       .umask = orig_umask,
+                       .mntns = a->mntns,
+                       .role = role,
+                       .new_session = role != ROLE_SESSION};
+  return x;
+}
+
+void pod_child_reset(void) {
+  sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+  signal(SIGPIPE, SIG_DFL);
+}
 
 static void pod_load(const char *path, struct pod *p) {
   memset(p, 0, sizeof *p);
@@ -88,6 +107,8 @@ static void pod_load(const char *path, struct pod *p) {
       p->stop_timeout_ms = (long long)(v * 1000);
     } else if (n == 2 && !strcmp(f[0], "ready-file")) {
       p->ready_file = f[1];
+    } else if (n == 2 && !strcmp(f[0], "control-socket") && f[1][0] == '/') {
+      p->control_socket = f[1];
     } else if (n == 3 && !strcmp(f[0], "app")) {
       if (!*f[1] || f[2][0] != '/')
         fail("rkt-isolation: %s:%d: app takes a name and an absolute spec path", path, line);
@@ -150,9 +171,12 @@ static pid_t spawn(struct app *a, char **handler) {
     return -1;
   }
   if (pid == 0) {
-    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-    struct app_exec x = {
-        .s = &a->s, .filter = a->filter, .umask = orig_umask, .handler = handler, .new_session = 1};
+    pod_child_reset();
+    struct app_exec x = pod_app_exec(a, handler ? ROLE_HANDLER : ROLE_APP);
+    if (handler) {
+      x.path = handler[0];
+      x.argv = handler + 1;
+    }
     app_exec(&x, self);
   }
   return pid;
@@ -201,9 +225,39 @@ static void signal_app(const struct app *a, int sig) {
     kill(a->pid, sig);
 }
 
-int cmd_init(const char *spec_path) {
-  struct pod p;
-  pod_load(spec_path, &p);
+/* The apps' state machine, for a process the init reaped. Returns the pod's failure code
+ * (the first), or 0. */
+static int reaped(struct app *a, int code, int stopping) {
+  int fail_code = 0;
+  switch (a->state) {
+  case A_PRESTART:
+    if (code == 0 && !stopping) {
+      if (start(a))
+        fail_code = EXIT_RKT;
+      break;
+    }
+    if (code != 0) { /* the app fails with its handler's code */
+      record_status(a, code);
+      fail_code = code;
+    }
+    after_app(a);
+    break;
+  case A_RUNNING:
+    record_status(a, code);
+    fail_code = code;
+    after_app(a);
+    break;
+  default: /* A_POSTSTOP: its code does not matter */
+    a->pid = 0;
+    a->state = A_DONE;
+    break;
+  }
+  return fail_code;
+}
+
+int cmd_init(const char *spec_path, int ctl_fd) {
+  struct pod *p = &the_pod;
+  pod_load(spec_path, p);
   orig_umask = umask(0);
   self = getpid();
   if (self != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
@@ -213,6 +267,10 @@ int cmd_init(const char *spec_path) {
    * a PID namespace, our death takes every app with it. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
     fail_errno("stage1: setting the parent-death signal");
+  /* Not dumpable: no process of the pod may open our /proc files (exe, root, fds, memory),
+   * whatever capabilities it has short of CAP_SYS_PTRACE. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    fail_errno("stage1: making the init non-dumpable");
 
   sigset_t set;
   sigemptyset(&set);
@@ -220,24 +278,23 @@ int cmd_init(const char *spec_path) {
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaddset(&set, sigs[i]);
   sigprocmask(SIG_BLOCK, &set, &orig_mask);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0)
+    fail_errno("stage1: signalfd");
+  signal(SIGPIPE, SIG_IGN); /* a client gone: EPIPE on its socket, not our death */
 
   /* As PID 1 of a container: our mounts stay ours (the host's still propagate in). */
   if (self == 1 && mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
     fail_errno("stage1: making / a recursive slave mount");
 
-  apps_load(&p);
-  for (size_t i = 0; i < p.napps; i++) {
-    struct app *a = &p.apps[i];
-    for (size_t k = 0; k < a->s.nops; k++)
-      mounts_apply(a->s.root, &a->s.ops[k]);
-    if (a->s.readonly_root)
-      mounts_readonly_root(a->s.root);
-  }
+  apps_load(p);
+  for (size_t i = 0; i < p->napps; i++)
+    p->apps[i].mntns = app_mount_ns(&p->apps[i].s);
 
   int exit_code = 0, stopping = 0;
   long long deadline = -1;
-  for (size_t i = 0; i < p.napps && !stopping; i++) {
-    int r = start(&p.apps[i]);
+  for (size_t i = 0; i < p->napps && !stopping; i++) {
+    int r = start(&p->apps[i]);
     if (r && !exit_code) {
       exit_code = r;
       stopping = 1;
@@ -245,85 +302,72 @@ int cmd_init(const char *spec_path) {
   }
   /* The pod may run for long: give back what parsing and compiling used. */
   malloc_trim(0);
-  if (p.ready_file && !stopping) {
-    unlink(p.ready_file);
-    if (symlink("ready", p.ready_file) != 0)
-      fprintf(stderr, "stage1: writing %s: %s\n", p.ready_file, strerror(errno));
+  if (!stopping) {
+    ctl_serve(p->control_socket, ctl_fd);
+    if (p->ready_file) {
+      unlink(p->ready_file);
+      if (symlink("ready", p->ready_file) != 0)
+        fprintf(stderr, "stage1: writing %s: %s\n", p->ready_file, strerror(errno));
+    }
   }
 
   for (;;) {
-    /* Reap everything: apps, handlers and orphans of the pod. */
+    /* Reap everything: apps, handlers, enter sessions and orphans of the pod. */
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       struct app *a = NULL;
-      for (size_t i = 0; i < p.napps && !a; i++)
-        if (p.apps[i].pid == pid && p.apps[i].state != A_DONE)
-          a = &p.apps[i];
-      if (!a)
-        continue; /* an orphan */
-      switch (a->state) {
-      case A_PRESTART:
-        if (code == 0 && !stopping) {
-          if (start(a) && !exit_code) {
-            exit_code = EXIT_RKT;
-            stopping = 1;
-          }
-          break;
-        }
-        if (code != 0) { /* the app fails with its handler's code */
-          record_status(a, code);
-          if (!stopping) {
-            exit_code = code;
-            stopping = 1;
-          }
-        }
-        after_app(a);
-        break;
-      case A_RUNNING:
-        record_status(a, code);
-        if (code != 0 && !stopping) {
-          exit_code = code;
-          stopping = 1;
-        }
-        after_app(a);
-        break;
-      default: /* A_POSTSTOP: its code does not matter */
-        a->pid = 0;
-        a->state = A_DONE;
-        break;
+      for (size_t i = 0; i < p->napps && !a; i++)
+        if (p->apps[i].pid == pid && p->apps[i].state != A_DONE)
+          a = &p->apps[i];
+      if (!a) {
+        ctl_reaped(pid, code); /* a session's, or an orphan */
+        continue;
+      }
+      int r = reaped(a, code, stopping);
+      if (r && !stopping) {
+        exit_code = r;
+        stopping = 1;
       }
     }
     size_t alive = 0;
-    for (size_t i = 0; i < p.napps; i++)
-      alive += p.apps[i].state != A_DONE;
+    for (size_t i = 0; i < p->napps; i++)
+      alive += p->apps[i].state != A_DONE;
     if (alive == 0)
       break;
 
     if (stopping && deadline < 0) {
-      deadline = now_ms() + p.stop_timeout_ms;
-      for (size_t i = p.napps; i-- > 0;)
-        if (p.apps[i].state == A_RUNNING || p.apps[i].state == A_PRESTART)
-          signal_app(&p.apps[i], SIGTERM);
+      ctl_stopping();
+      deadline = now_ms() + p->stop_timeout_ms;
+      for (size_t i = p->napps; i-- > 0;)
+        if (p->apps[i].state == A_RUNNING || p->apps[i].state == A_PRESTART)
+          signal_app(&p->apps[i], SIGTERM);
+      ctl_signal_sessions(SIGTERM);
     }
-    struct timespec ts, *tsp = NULL;
+    int timeout = -1;
     if (deadline >= 0) {
       long long left = deadline - now_ms();
       if (left <= 0) {
-        for (size_t i = 0; i < p.napps; i++)
-          signal_app(&p.apps[i], SIGKILL);
+        for (size_t i = 0; i < p->napps; i++)
+          signal_app(&p->apps[i], SIGKILL);
+        ctl_signal_sessions(SIGKILL);
         left = 1000; /* they die at once; look again shortly */
         deadline = now_ms() + left;
       }
-      ts.tv_sec = left / 1000;
-      ts.tv_nsec = (left % 1000) * 1000000;
-      tsp = &ts;
+      timeout = (int)left;
     }
-    siginfo_t si;
-    int sig = sigtimedwait(&set, &si, tsp);
-    if (sig > 0 && sig != SIGCHLD && !stopping)
-      stopping = 1; /* a stop request: the apps it ends are not failures */
+    struct pollfd pf[1 + CTL_MAX_POLL];
+    pf[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    int n = 1 + ctl_pollfds(pf + 1, CTL_MAX_POLL);
+    if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
+      fail_errno("stage1: poll");
+    struct signalfd_siginfo si;
+    while (read(sfd, &si, sizeof si) == sizeof si)
+      if (si.ssi_signo != SIGCHLD && !stopping)
+        stopping = 1; /* a stop request: the apps it ends are not failures */
+    ctl_events(pf + 1, n - 1);
   }
+  ctl_finish();
   return exit_code;
 }

@@ -12,8 +12,8 @@ static void usage(FILE *f) {
         "       rkt-isolation pod SPEC-FILE      set up a pod's host side, then exec its runtime\n"
         "       rkt-isolation init POD-SPEC-FILE run a pod's apps as its PID 1\n"
         "       rkt-isolation vm VM-SPEC-FILE    run a kvm pod: QEMU and its channels\n"
-        "       rkt-isolation vm-enter [--remove-spec] SPEC-FILE\n"
-        "                                        run a command in a kvm pod's app\n"
+        "       rkt-isolation ctl-enter [--remove-spec] SPEC-FILE\n"
+        "                                        run a command in a pod's app through its init\n"
         "       rkt-isolation vm-guest           (the init of a kvm pod's VM)\n"
         "       rkt-isolation fsops              file operations read from stdin\n"
         "       rkt-isolation version\n",
@@ -32,13 +32,15 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (!strcmp(cmd, "launch"))
     return cmd_launch(argc - 2, argv + 2);
-  if (!strcmp(cmd, "run") || !strcmp(cmd, "enter")) {
+  if (!strcmp(cmd, "run") || !strcmp(cmd, "enter") || !strcmp(cmd, "ctl-enter")) {
     /* --remove-spec: the spec file is a one-shot (rkt enter); delete it once read. */
     int remove_spec = argc == 4 && !strcmp(argv[2], "--remove-spec");
     if (argc != 3 && !remove_spec) {
       fprintf(stderr, "rkt-isolation: usage: %s [--remove-spec] SPEC-FILE\n", cmd);
       return EXIT_RKT;
     }
+    if (!strcmp(cmd, "ctl-enter"))
+      return cmd_ctl_enter(argv[argc - 1], remove_spec);
     return cmd_run(argv[argc - 1], !strcmp(cmd, "enter"), remove_spec);
   }
   if (!strcmp(cmd, "pod") || !strcmp(cmd, "init")) {
@@ -46,7 +48,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "rkt-isolation: usage: %s SPEC-FILE\n", cmd);
       return EXIT_RKT;
     }
-    return !strcmp(cmd, "pod") ? cmd_pod(argv[2]) : cmd_init(argv[2]);
+    if (!strcmp(cmd, "pod"))
+      return cmd_pod(argv[2]);
+    reexec_sealed(argv);
+    return cmd_init(argv[2], -1);
   }
   if (!strncmp(cmd, "vm", 2))
     return cmd_vm_dispatch(argc - 1, argv + 1);

@@ -33,7 +33,7 @@ int cmd_run(const char *spec_path, int enter, int remove_spec) {
   if (remove_spec)
     unlink(spec_path);
   mode_t old_umask = umask(0);
-  struct app_exec a = {.s = &s, .umask = old_umask};
+  struct app_exec a = {.s = &s, .umask = old_umask, .mntns = -1, .role = ROLE_APP};
   if (s.seccomp)
     a.filter = seccomp_compile(s.seccomp);
 

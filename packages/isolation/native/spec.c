@@ -246,6 +246,14 @@ void spec_load(const char *path, enum spec_mode mode, struct spec *s) {
       s->lock_fd = (int)num(&c, d, a[0], 10, INT_MAX);
       if (fcntl(s->lock_fd, F_GETFD) < 0)
         spec_fail(&c, "lock-fd: file descriptor %d is not open", s->lock_fd);
+    } else if (!strcmp(d, "keep-fd")) {
+      need_args(&c, d, na, 1, 1);
+      only_in(&c, s, d, M(SPEC_RUN));
+      int fd = (int)num(&c, d, a[0], 10, INT_MAX);
+      if (fd < 3 || fcntl(fd, F_GETFD) < 0)
+        spec_fail(&c, "keep-fd: file descriptor %s is not open (or is 0, 1 or 2)", a[0]);
+      s->keep_fds = xrealloc(s->keep_fds, (s->nkeep_fds + 1) * sizeof(int));
+      s->keep_fds[s->nkeep_fds++] = fd;
     } else if (!strcmp(d, "uid")) {
       need_args(&c, d, na, 1, 1);
       once(&c, d, s->has_uid);

@@ -8,7 +8,8 @@
  *   - the apps' stdout and stderr to its own fd 1 and fd 2, unchanged (blocking writes: a
  *     slow reader slows the apps, nothing is dropped); stdin to the pod with --interactive
  *     (the terminal in raw mode: the guest's pseudo-terminal does the line discipline);
- *   - rkt enter clients, which connect to the control socket, to enter sessions in the guest;
+ *   - rkt enter clients (ctl-enter), which connect to the control socket, to the pod init in
+ *     the guest (each client one channel: the supervisor renumbers its frames);
  *   - SIGTERM, SIGINT, SIGHUP, SIGQUIT (rkt stop): a STOP request, the guest stops the apps
  *     in order; QEMU is killed if the VM has not ended stop-timeout seconds later;
  *   - the guest's serial console (kernel messages) to the console log (and to stderr with
@@ -188,21 +189,6 @@ static void out(int fd, const void *p, size_t n) {
     broken[fd] = 1;
 }
 
-static int listen_control(const char *path) {
-  struct sockaddr_un sa;
-  int dfd;
-  if (vm_unix_addr(path, &sa, &dfd) != 0)
-    fail_errno("stage1: control socket %s", path);
-  unlink(path);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || chmod(path, 0600) != 0 ||
-      listen(fd, 16) != 0)
-    fail_errno("stage1: control socket %s", path);
-  if (dfd >= 0)
-    close(dfd);
-  return fd;
-}
-
 static pid_t start_qemu(const struct spec *s, int ctl, int con, const sigset_t *mask) {
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -287,24 +273,24 @@ static void client_drop(struct client *c, struct vm_queue *toguest) {
   client_free(c);
 }
 
+/* A client's frames, renumbered to its channel: its first frame (a request: VF_OPEN, or what
+ * the pod init may add) opens the channel; the pod-level frames are ours alone. */
 static void client_frames(struct client *c, struct vm_queue *toguest) {
   struct vm_frame_hdr h;
   const unsigned char *p;
   int r;
   while ((r = vm_reader_next(&c->rd, &h, &p)) == 1) {
-    if (h.type == VF_OPEN) {
-      if (c->chan) {
-        r = -1;
-        break;
-      }
-      c->chan = new_chan();
-      if (!c->chan) {
-        r = -1;
-        break;
-      }
-    } else if (!c->chan || (h.type != VF_IN && h.type != VF_IN_EOF && h.type != VF_WINSZ &&
-                            h.type != VF_SIGNAL)) {
+    if (h.type == VF_STOP || h.type == VF_BYE || h.type == VF_READY) {
       r = -1;
+      break;
+    }
+    if (!c->chan) {
+      if (vm_frame_in_session(h.type) || !(c->chan = new_chan())) {
+        r = -1;
+        break;
+      }
+    } else if (!vm_frame_in_session(h.type)) {
+      r = -1; /* one request per client */
       break;
     }
     vm_queue_frame(toguest, h.type, c->chan, p, h.len);
@@ -341,7 +327,9 @@ int cmd_vm(const char *spec_path) {
   int logfd = open(vs.console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   if (logfd < 0)
     fail_errno("stage1: %s", vs.console_log);
-  int lfd = listen_control(vs.control_socket);
+  int lfd = vm_listen_unix(vs.control_socket);
+  if (lfd < 0)
+    fail_errno("stage1: control socket %s", vs.control_socket);
   int ctlp[2], conp[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctlp) != 0 ||
       socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, conp) != 0)
@@ -655,13 +643,10 @@ int cmd_vm_dispatch(int argc, char **argv) {
   const char *cmd = argv[0];
   if (!strcmp(cmd, "vm-guest"))
     return cmd_vm_guest(argc - 1, argv + 1);
-  int remove_spec = argc == 3 && !strcmp(argv[1], "--remove-spec");
-  if (!strcmp(cmd, "vm-enter") && (argc == 2 || remove_spec))
-    return cmd_vm_enter(argv[argc - 1], remove_spec);
   if (!strcmp(cmd, "vm") && argc == 2)
     return cmd_vm(argv[1]);
-  if (!strcmp(cmd, "vm") || !strcmp(cmd, "vm-enter")) {
-    fprintf(stderr, "rkt-isolation: usage: %s %sSPEC-FILE\n", cmd, strcmp(cmd, "vm") ? "[--remove-spec] " : "");
+  if (!strcmp(cmd, "vm")) {
+    fputs("rkt-isolation: usage: vm SPEC-FILE\n", stderr);
     return EXIT_RKT;
   }
   fprintf(stderr, "rkt-isolation: unknown command \"%s\"\n", cmd);

@@ -1,19 +1,22 @@
-/* rkt-isolation: the kvm flavor's VM modes (vm, vm-guest, vm-enter) and their channel.
+/* rkt-isolation: the control channel's frames, shared by the kvm flavor's VM modes (vm,
+ * vm-guest) and the pod init (ctl.c), and their clients (ctlenter.c).
  *
- * One byte stream connects the pod's supervisor on the host (rkt-isolation vm) with the
- * VM's init (rkt-isolation vm-guest, PID 1 in the guest): a virtio-serial port in the guest,
- * a socketpair given to QEMU as a chardev on the host. Everything crosses it as frames, so
- * the apps' stdout and stderr stay apart, byte for byte, and the pod's exit code arrives
- * after the last byte of output (the stream is ordered):
+ * Everything crosses a byte stream as frames, so that stdout and stderr stay apart, byte for
+ * byte, and an exit code arrives after the last byte of output (the stream is ordered):
  *
  *   struct vm_frame_hdr (8 bytes, little endian) followed by `len` bytes of payload.
  *
- * Channel 0 is the pod (its apps' stdio and its exit code); channels 1..65535 are
- * `rkt enter` sessions. `rkt enter` clients speak the same frames to the supervisor over a
- * unix socket, always on channel 0; the supervisor renumbers them.
+ * In a kvm pod one stream connects the pod's supervisor on the host (rkt-isolation vm) with
+ * the VM's init (rkt-isolation vm-guest, PID 1 in the guest): a virtio-serial port in the
+ * guest, a socketpair given to QEMU as a chardev on the host. Channel 0 is the pod (its apps'
+ * stdio and its exit code); channels 1..65535 are requests to the pod init (rkt enter
+ * sessions), which the guest init passes on to the pod init over a socketpair and back.
+ * Clients speak the same frames to the supervisor over a unix socket, always on channel 0;
+ * the supervisor renumbers them. In an nspawn pod, clients connect to the pod init's own
+ * socket and speak to it directly. README.md ("Control channel") is the protocol's reference.
  *
  * Stdin is flow-controlled: a sender may have at most VM_IN_WINDOW bytes of VF_IN data that
- * the guest has not acknowledged with VF_IN_ACK, so no side ever buffers without bound. */
+ * the receiver has not acknowledged with VF_IN_ACK, so no side ever buffers without bound. */
 #ifndef RKT_ISOLATION_VM_H
 #define RKT_ISOLATION_VM_H
 
@@ -30,11 +33,19 @@ enum vm_frame_type {
   VF_EXIT = 7,    /* guest -> host: i32 exit code of the channel (the pod's on channel 0) */
   VF_BYE = 8,     /* host -> guest: the pod's exit code has arrived: power off */
   VF_STOP = 9,    /* host -> guest: stop the pod (apps get SIGTERM, then SIGKILL) */
-  VF_OPEN = 10,   /* host -> guest: start an enter session (see vm_open_* below) */
+  VF_OPEN = 10,   /* request: start an enter session (see vm_open_* below); nspawn clients
+                   * may pass their stdin, stdout and stderr with it (SCM_RIGHTS) */
   VF_WINSZ = 11,  /* host -> guest: u16 rows, u16 cols of the channel's terminal */
   VF_SIGNAL = 12, /* host -> guest: i32 signal for the session's process group */
   VF_CLOSE = 13,  /* host -> guest: the session's client went away */
 };
+/* Requests open a channel: VF_OPEN today, the operations of mutable pods next. A frame on a
+ * channel that is not open, of a type that is neither a request the pod init knows nor one of
+ * a session's (vm_frame_in_session), is answered with VF_ERR "stage1: unsupported request N"
+ * and VF_EXIT 254: a client newer than the pod learns it at once. */
+
+/* Whether a frame of this type belongs to a channel already open (it never opens one). */
+int vm_frame_in_session(int type);
 
 struct vm_frame_hdr {
   uint8_t type;
@@ -45,6 +56,7 @@ struct vm_frame_hdr {
 
 #define VM_FRAME_MAX (64u * 1024)  /* largest payload */
 #define VM_IN_WINDOW (64u * 1024)  /* unacknowledged stdin bytes per channel */
+#define VM_MAX_FDS 4               /* fds a frame may carry (SCM_RIGHTS) */
 
 /* Names of the virtio-serial port and the 9p share, as QEMU's command line gives them. */
 #define VM_PORT_CONTROL "rkt.control"
@@ -57,6 +69,9 @@ struct vm_reader {
 };
 /* Reads what fd has (once): 1 data read, 0 end of file, -1 error (errno; EAGAIN when none). */
 int vm_reader_fill(struct vm_reader *r, int fd);
+/* The same from a unix socket, with the fds that came with the bytes (at most max in all;
+ * more is an error, EPROTO). */
+int vm_reader_fill_fds(struct vm_reader *r, int fd, int *fds, int *nfds, int max);
 /* The next complete frame, if any: returns 1 and points *payload into the reader's buffer
  * (valid until the next fill); 0 when incomplete; -1 when the frame is malformed. */
 int vm_reader_next(struct vm_reader *r, struct vm_frame_hdr *h, const unsigned char **payload);
@@ -91,6 +106,9 @@ void vm_stdin_acked(struct vm_stdin *s, uint32_t n);
 
 /* Writes one frame to a blocking fd: 0 ok, -1 error. */
 int vm_write_frame(int fd, int type, unsigned chan, const void *payload, size_t n);
+/* The same on a unix socket, with fds attached to its first bytes (SCM_RIGHTS). */
+int vm_write_frame_fds(int fd, int type, unsigned chan, const void *payload, size_t n, const int *fds,
+                       int nfds);
 
 uint32_t vm_get_u32(const unsigned char *p);
 void vm_put_u32(unsigned char *p, uint32_t v);
@@ -99,6 +117,10 @@ void vm_put_u32(unsigned char *p, uint32_t v);
  * /proc/self/fd/<dir fd>/<name> (dirfd is set, the caller closes it). */
 struct sockaddr_un;
 int vm_unix_addr(const char *path, struct sockaddr_un *sa, int *dirfd);
+/* A listening socket at path (a stale one is replaced), mode 0600, non-blocking: fd or -1. */
+int vm_listen_unix(const char *path);
+/* A connection to the socket at path (blocking): fd or -1. */
+int vm_connect_unix(const char *path);
 
 int64_t vm_now_ms(void); /* CLOCK_MONOTONIC */
 
@@ -112,7 +134,8 @@ struct vm_open {
   char **env;  /* NULL terminated */
   char **argv; /* NULL terminated */
 };
-void vm_open_encode(struct vm_queue *q, unsigned chan, const struct vm_open *o);
+struct buf;
+void vm_open_payload(struct buf *out, const struct vm_open *o); /* out.p is to be freed */
 int vm_open_decode(const unsigned char *p, size_t n, struct vm_open *o); /* 0 ok; allocates */
 void vm_open_free(struct vm_open *o);
 

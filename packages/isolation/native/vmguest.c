@@ -12,8 +12,10 @@
  *     as a subreaper), its stdout and stderr on pipes (or a pseudo-terminal for an
  *     interactive pod) that this process relays to the host as frames;
  *  5. serves the host's requests: STOP (SIGTERM to the pod init, which stops the apps in
- *     order), rkt enter sessions (a command chrooted into an app's root, with the app's
- *     environment, its stdio relayed), stdin and terminal sizes;
+ *     order), the pod's stdin and terminal size; every other channel (rkt enter sessions)
+ *     goes to the pod init's control channel (ctl.c) over a socketpair, frames unchanged both
+ *     ways, so that the init spawns the command with the app's confinement, as in an nspawn
+ *     pod; channels still open when the pod init is gone end with 254;
  *  6. when the pod init exits: kills what is left, relays the last output, sends the pod's
  *     exit code, waits for the host to confirm it has everything, syncs and powers off.
  *
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -46,6 +49,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "relay.h"
 #include "vm.h"
 #include "vmnet.h"
 
@@ -53,7 +57,6 @@
 #define GUEST_SPEC "/rkt/kvm/guest.spec"
 #define READY_FILE "/rkt/supervisor-status"
 #define MODULES_LIST "/etc/rkt-modules"
-#define MAX_CHANS 64
 
 enum stdio_mode { STDIO_NULL, STDIO_PIPE, STDIO_TTY };
 enum net_mode { NET_NONE, NET_SLIRP, NET_TAP };
@@ -83,23 +86,14 @@ struct guest_cfg {
   char *pod_spec;
 };
 
-/* A channel: the pod (0) or an enter session. */
-struct chan {
-  int used;
-  unsigned id;
-  pid_t pid;     /* the pod init, or the session's process (a session leader); 0 once reaped */
-  int code;      /* its exit code, once reaped */
-  int in_fd;     /* where stdin goes (pipe, pty master), -1 */
-  int out_fd;    /* stdout read end (the pty master with a terminal), -1 at end of file */
-  int err_fd;    /* stderr read end, -1 */
-  int tty;       /* in_fd and out_fd are the same pty master */
-  int slave_fd;  /* our own fd of the pty's slave, held until the process is reaped: a master
-                  * whose slave was never opened reads as hung up */
-  int in_eof;    /* close in_fd once inq is written */
-  int closed;    /* the host's client went away: no more frames for it */
-  int pending;   /* an enter session waiting for the apps to start: its stdin is kept */
-  struct vm_open open;
-  struct vm_queue inq;
+/* The pod init: its stdio (channel 0) and its control channel (the other channels). */
+struct pod_init {
+  pid_t pid;         /* 0 once reaped */
+  int code;          /* its exit code, once reaped */
+  struct relay io;   /* channel 0 */
+  int ctl_fd;        /* our end of its control channel; -1 once it is gone */
+  struct vm_reader rd;
+  struct vm_queue q; /* frames for it */
 };
 
 static int ctl = -1; /* the control port */
@@ -122,8 +116,10 @@ PRINTF(1, 2) static void trace(const char *fmt, ...) {
   msg[n++] = '\n';
   write_all(2, msg, (size_t)n);
 }
-static struct chan chans[MAX_CHANS];
 static struct vm_reader rd;
+static struct pod_init pod = {.ctl_fd = -1};
+/* Channels open at the pod init: a request went to it, its VF_EXIT has not come back. */
+static unsigned char open_chans[65536 / 8];
 
 /* ---- errors and the end ---- */
 
@@ -443,276 +439,111 @@ static void network(const struct guest_cfg *c) {
 
 /* ---- channels ---- */
 
-static struct chan *chan_find(unsigned id) {
-  for (int i = 0; i < MAX_CHANS; i++)
-    if (chans[i].used && chans[i].id == id)
-      return &chans[i];
-  return NULL;
-}
-
-static struct chan *chan_new(unsigned id) {
-  for (int i = 0; i < MAX_CHANS; i++)
-    if (!chans[i].used) {
-      struct chan *c = &chans[i];
-      memset(c, 0, sizeof *c);
-      c->used = 1;
-      c->id = id;
-      c->in_fd = c->out_fd = c->err_fd = c->slave_fd = -1;
-      return c;
-    }
-  return NULL;
-}
-
 static void send_frame(int type, unsigned chan, const void *p, size_t n) {
   if (vm_write_frame(ctl, type, chan, p, n) != 0)
     power_off(); /* the host is gone */
 }
 
-static void chan_send(struct chan *c, int type, const void *p, size_t n) {
-  if (!c->closed)
-    send_frame(type, c->id, p, n);
+/* Frames queued for the host (the pod's output, acknowledgements), written at once. */
+static void send_queue(struct vm_queue *q) {
+  if (vm_queue_flush_all(q, ctl) != 0)
+    power_off();
 }
 
-static void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-static void close_fd(int *fd) {
-  if (*fd >= 0)
-    close(*fd);
-  *fd = -1;
+static int chan_is_open(unsigned c) { return open_chans[c / 8] & (1u << (c % 8)); }
+static void chan_mark(unsigned c, int open) {
+  if (open)
+    open_chans[c / 8] |= (unsigned char)(1u << (c % 8));
+  else
+    open_chans[c / 8] &= (unsigned char)~(1u << (c % 8));
 }
 
-/* The end of one output stream of a channel. With a terminal, out and in share the master. */
-static void out_eof(struct chan *c, int *fd) {
-  if (c->tty && fd == &c->out_fd) {
-    c->out_fd = -1;
-    close_fd(&c->in_fd);
-    return;
-  }
-  close_fd(fd);
+static void refuse(unsigned chan, const char *msg) {
+  int32_t code = EXIT_RKT;
+  send_frame(VF_ERR, chan, msg, strlen(msg));
+  send_frame(VF_EXIT, chan, &code, sizeof code);
 }
 
-/* Relays what one output fd has; end of file (EIO on a pty master whose slave is closed). */
-static void relay_out(struct chan *c, int *fd, int type) {
-  static char buf[VM_FRAME_MAX];
-  ssize_t n = read(*fd, buf, sizeof buf);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return;
-  if (n <= 0) {
-    out_eof(c, fd);
+/* A frame of the host for a channel other than the pod's: to the pod init, which answers. */
+static void to_pod_init(const struct vm_frame_hdr *h, const unsigned char *p) {
+  if (pod.ctl_fd >= 0) {
+    if (!vm_frame_in_session(h->type))
+      chan_mark(h->chan, 1);
+    vm_queue_frame(&pod.q, h->type, h->chan, p, h->len);
     return;
   }
-  chan_send(c, type, buf, (size_t)n);
-}
-
-static void flush_in(struct chan *c) {
-  if (c->pending)
-    return;
-  if (c->in_fd < 0) {
-    size_t n = vm_queue_pending(&c->inq);
-    if (n > 0) { /* nobody reads any more: acknowledge, so the sender is not stuck */
-      unsigned char a[4];
-      vm_put_u32(a, (uint32_t)n);
-      chan_send(c, VF_IN_ACK, a, 4);
-      c->inq.off = c->inq.len = 0;
-    }
-    return;
-  }
-  size_t before = vm_queue_pending(&c->inq);
-  if (vm_queue_flush(&c->inq, c->in_fd) != 0) {
-    c->inq.off = c->inq.len = 0; /* EPIPE: the reader is gone */
-    if (!c->tty)
-      close_fd(&c->in_fd);
-  }
-  size_t done = before - vm_queue_pending(&c->inq);
-  if (done > 0) {
+  if (h->type == VF_IN && h->len > 0) { /* nobody reads it: acknowledge */
     unsigned char a[4];
-    vm_put_u32(a, (uint32_t)done);
-    chan_send(c, VF_IN_ACK, a, 4);
+    vm_put_u32(a, h->len);
+    send_frame(VF_IN_ACK, h->chan, a, 4);
+  } else if (!vm_frame_in_session(h->type)) {
+    refuse(h->chan, "stage1: the pod is stopping\n");
   }
-  if (c->in_eof && vm_queue_pending(&c->inq) == 0 && !c->tty)
-    close_fd(&c->in_fd);
 }
 
-static int chan_done(const struct chan *c) {
-  return !c->pending && c->pid == 0 && c->out_fd < 0 && c->err_fd < 0;
+/* The pod init's control channel is gone: what it left open ends. */
+static void pod_init_gone(void) {
+  if (pod.ctl_fd >= 0)
+    close(pod.ctl_fd);
+  pod.ctl_fd = -1;
+  free(pod.q.p);
+  memset(&pod.q, 0, sizeof pod.q);
+  for (unsigned c = 1; c < 65536; c++)
+    if (chan_is_open(c)) {
+      chan_mark(c, 0);
+      refuse(c, "stage1: the pod is stopping\n");
+    }
+}
+
+/* Frames of the pod init for the host, passed on unchanged. */
+static void from_pod_init(void) {
+  int r = vm_reader_fill(&pod.rd, pod.ctl_fd);
+  if (r < 0 && errno == EAGAIN)
+    return;
+  struct vm_frame_hdr h;
+  const unsigned char *p;
+  int f;
+  while ((f = vm_reader_next(&pod.rd, &h, &p)) == 1) {
+    if (h.chan == 0)
+      continue;
+    if (h.type == VF_EXIT)
+      chan_mark(h.chan, 0);
+    send_frame(h.type, h.chan, p, h.len);
+  }
+  if (r <= 0 || f < 0)
+    pod_init_gone();
 }
 
 /* ---- processes ---- */
 
 static sigset_t orig_mask;
 
-static void child_reset(void) {
-  sigprocmask(SIG_SETMASK, &orig_mask, NULL);
-  signal(SIGPIPE, SIG_DFL);
-}
-
-static int open_pty(int *master, char **slave, unsigned rows, unsigned cols) {
-  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0)
-    return -1;
-  char *name = ptsname(m);
-  if (!name)
-    return -1;
-  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-  if (rows && cols)
-    ioctl(m, TIOCSWINSZ, &ws);
-  *master = m;
-  *slave = xstrdup(name);
-  return 0;
-}
-
-/* The child's stdio: a terminal (as its controlling terminal), or pipes. */
-struct stdio_plan {
-  int tty;
-  char *slave;
-  int in_r, out_w, err_w; /* the child's ends; in_r -1: /dev/null */
-};
-
-static void child_stdio(const struct stdio_plan *p, int new_session) {
-  if (new_session && setsid() < 0)
-    _exit(EXIT_RKT);
-  if (p->tty) {
-    int fd = open(p->slave, O_RDWR);
-    if (fd < 0)
-      _exit(EXIT_RKT);
-    if (new_session)
-      ioctl(fd, TIOCSCTTY, 0);
-    dup2(fd, 0);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    if (fd > 2)
-      close(fd);
-    return;
-  }
-  int in = p->in_r >= 0 ? p->in_r : open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (in < 0 || dup2(in, 0) < 0 || dup2(p->out_w, 1) < 0 || dup2(p->err_w, 2) < 0)
-    _exit(EXIT_RKT);
-}
-
-/* Pipes (or a pty) for a channel: the parent's ends go into c, the child's into p. */
-static int chan_stdio(struct chan *c, struct stdio_plan *p, int tty, int with_stdin, unsigned rows,
-                      unsigned cols) {
-  memset(p, 0, sizeof *p);
-  p->in_r = p->out_w = p->err_w = -1;
-  if (tty) {
-    int m;
-    if (open_pty(&m, &p->slave, rows, cols) != 0)
-      return -1;
-    p->tty = 1;
-    c->tty = 1;
-    c->in_fd = c->out_fd = m;
-    c->slave_fd = open(p->slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (c->slave_fd < 0)
-      return -1;
-    set_nonblock(m);
-    return 0;
-  }
-  int o[2], e[2], i[2] = {-1, -1};
-  if (pipe2(o, O_CLOEXEC) != 0 || pipe2(e, O_CLOEXEC) != 0)
-    return -1;
-  if (with_stdin && pipe2(i, O_CLOEXEC) != 0)
-    return -1;
-  c->out_fd = o[0];
-  c->err_fd = e[0];
-  c->in_fd = i[1];
-  p->out_w = o[1];
-  p->err_w = e[1];
-  p->in_r = i[0];
-  set_nonblock(o[0]);
-  set_nonblock(e[0]);
-  if (i[1] >= 0)
-    set_nonblock(i[1]);
-  return 0;
-}
-
-static void parent_close(struct stdio_plan *p) {
-  if (p->in_r >= 0)
-    close(p->in_r);
-  if (p->out_w >= 0)
-    close(p->out_w);
-  if (p->err_w >= 0)
-    close(p->err_w);
-  free(p->slave);
-}
-
-static pid_t start_pod(const struct guest_cfg *cfg) {
-  struct chan *c = chan_new(0);
+static void start_pod(const struct guest_cfg *cfg) {
+  relay_reset(&pod.io);
   struct stdio_plan p;
-  if (chan_stdio(c, &p, cfg->stdio == STDIO_TTY, cfg->stdio == STDIO_PIPE, cfg->rows, cfg->cols) != 0)
+  if (relay_open(&pod.io, &p, cfg->stdio == STDIO_TTY, cfg->stdio == STDIO_PIPE, cfg->rows, cfg->cols) != 0)
     GFAIL_ERRNO("setting up the pod's stdio");
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+    GFAIL_ERRNO("socketpair");
   pid_t pid = fork();
   if (pid < 0)
     GFAIL_ERRNO("fork");
   if (pid == 0) {
-    child_reset();
+    sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+    signal(SIGPIPE, SIG_DFL);
     /* The apps make sessions of their own (and take the terminal); the init needs none. */
-    child_stdio(&p, 0);
-    close(ctl);
-    _exit(cmd_init(cfg->pod_spec));
-  }
-  parent_close(&p);
-  c->pid = pid;
-  return pid;
-}
-
-static int valid_app_name(const char *s) {
-  return *s && strcmp(s, ".") && strcmp(s, "..") && !strchr(s, '/') && strlen(s) < 200;
-}
-
-/* An enter session: the command chrooted into the app's root, as root in /, with the
- * environment the host sent (the app's, from rkt/env/<app>). */
-static void start_session(struct chan *c) {
-  const struct vm_open *o = &c->open;
-  char msg[512];
-  int32_t code = EXIT_RKT;
-  char *root = NULL;
-  c->pending = 0;
-  if (!valid_app_name(o->app) || !o->argv[0]) {
-    snprintf(msg, sizeof msg, "stage1: invalid enter request\n");
-    goto refuse;
-  }
-  root = xasprintf("/opt/stage2/%s/rootfs", o->app);
-  struct stat sb;
-  if (stat(root, &sb) != 0) {
-    snprintf(msg, sizeof msg, "stage1: the pod has no app %s\n", o->app);
-    goto refuse;
-  }
-  struct stdio_plan p;
-  if (chan_stdio(c, &p, o->tty, 1, o->rows, o->cols) != 0) {
-    snprintf(msg, sizeof msg, "stage1: starting the command: %s\n", strerror(errno));
-    goto refuse;
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    child_reset();
-    child_stdio(&p, 1);
-    if (chdir(root) != 0 || chroot(".") != 0 || chdir("/") != 0) {
-      fprintf(stderr, "stage1: entering %s: %s\n", root, strerror(errno));
+    if (relay_child_stdio(&p, 0) != 0)
       _exit(EXIT_RKT);
-    }
-    umask(022);
-    exec_search(o->argv[0], o->argv, o->env);
+    close(ctl);
+    close(sp[0]);
+    _exit(cmd_init(cfg->pod_spec, sp[1]));
   }
-  parent_close(&p);
-  if (pid < 0) {
-    snprintf(msg, sizeof msg, "stage1: fork: %s\n", strerror(errno));
-    goto refuse;
-  }
-  free(root);
-  c->pid = pid;
-  flush_in(c); /* what arrived while it waited */
-  return;
-refuse:
-  free(root);
-  chan_send(c, VF_ERR, msg, strlen(msg));
-  c->code = code; /* done: pid 0, no fds */
-  close_fd(&c->out_fd);
-  close_fd(&c->err_fd);
-  close_fd(&c->slave_fd);
-  if (c->tty)
-    c->in_fd = -1; /* the master, closed as out_fd */
-  else
-    close_fd(&c->in_fd);
+  relay_plan_close(&p);
+  close(sp[1]);
+  fcntl(sp[0], F_SETFL, O_NONBLOCK);
+  pod.ctl_fd = sp[0];
+  pod.pid = pid;
 }
 
 /* ---- the main loop ---- */
@@ -768,16 +599,19 @@ int cmd_vm_guest(int argc, char **argv) {
   unsigned char ready[4];
   vm_put_u32(ready, (uint32_t)(up.tv_sec * 1000 + up.tv_nsec / 1000000));
   send_frame(VF_READY, 0, ready, 4);
-  pid_t init = start_pod(&cfg);
+  start_pod(&cfg);
   int64_t init_started = vm_now_ms();
+  /* Not dumpable: no process of the pod may open our /proc files. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   int pod_code = -1;      /* the init's exit code, once it ended */
   int stop_pending = 0;   /* a STOP waits until the init has blocked its signals */
   int ready_seen = 0;
+  struct vm_queue out = {0}; /* the pod's output and acknowledgements, for the host */
+  struct relay *io = &pod.io;
 
   for (;;) {
-    struct chan *pod = chan_find(0);
-    if (pod_code >= 0 && pod && chan_done(pod)) {
+    if (pod_code >= 0 && io->out_fd < 0 && io->err_fd < 0 && pod.ctl_fd < 0) {
       int32_t code = pod_code;
       trace("the pod init exited with %d", pod_code);
       send_frame(VF_EXIT, 0, &code, sizeof code);
@@ -789,76 +623,22 @@ int cmd_vm_guest(int argc, char **argv) {
       trace("the apps are started");
     }
     if (stop_pending && pod_code < 0 && (pod_ready() || vm_now_ms() - init_started > 1000)) {
-      kill(init, SIGTERM);
+      kill(pod.pid, SIGTERM);
       stop_pending = 0;
     }
-    /* enter sessions wait until the apps are started (their roots are mounted). */
-    int npending = 0;
-    for (int i = 0; i < MAX_CHANS; i++) {
-      struct chan *c = &chans[i];
-      if (!c->used || !c->pending)
-        continue;
-      if (pod_code < 0 && !pod_ready()) {
-        npending++;
-        continue;
-      }
-      if (pod_code >= 0) {
-        const char *m = "stage1: the pod is stopping\n";
-        c->pending = 0;
-        c->code = EXIT_RKT;
-        chan_send(c, VF_ERR, m, strlen(m));
-      } else {
-        start_session(c);
-      }
-    }
-    for (int i = 0; i < MAX_CHANS; i++) {
-      struct chan *c = &chans[i];
-      if (c->used && c->id != 0 && chan_done(c)) {
-        int32_t code = c->code;
-        chan_send(c, VF_EXIT, &code, sizeof code);
-        close_fd(&c->in_fd);
-        close_fd(&c->slave_fd);
-        free(c->inq.p);
-        vm_open_free(&c->open);
-        c->used = 0;
-      }
-    }
 
-    struct pollfd pf[2 + 3 * MAX_CHANS];
-    struct {
-      struct chan *c;
-      int which; /* 0 in, 1 out, 2 err */
-    } who[3 * MAX_CHANS];
-    int n = 0;
-    pf[n++] = (struct pollfd){.fd = ctl, .events = POLLIN};
-    pf[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    int k = 0;
-    for (int i = 0; i < MAX_CHANS; i++) {
-      struct chan *c = &chans[i];
-      if (!c->used)
-        continue;
-      if (c->out_fd >= 0) {
-        who[k] = (typeof(who[0])){c, 1};
-        pf[n++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
-        k++;
-      }
-      if (c->err_fd >= 0) {
-        who[k] = (typeof(who[0])){c, 2};
-        pf[n++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
-        k++;
-      }
-      if (c->in_fd >= 0 && vm_queue_pending(&c->inq) > 0 && !(c->tty && c->out_fd == c->in_fd)) {
-        who[k] = (typeof(who[0])){c, 0};
-        pf[n++] = (struct pollfd){.fd = c->in_fd, .events = POLLOUT};
-        k++;
-      }
-    }
-    int has_pending_in = 0;
-    for (int i = 0; i < MAX_CHANS; i++)
-      if (chans[i].used && chans[i].tty && vm_queue_pending(&chans[i].inq) > 0)
-        has_pending_in = 1;
-    int timeout = (stop_pending || npending > 0 || has_pending_in) ? 20 : -1;
-    if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR)
+    struct pollfd pf[6];
+    int tty = io->tty && io->in_fd == io->out_fd;
+    pf[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
+    pf[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+    pf[2] = (struct pollfd){.fd = io->out_fd,
+                            .events = (short)(POLLIN | (tty && relay_wants_write(io) ? POLLOUT : 0))};
+    pf[3] = (struct pollfd){.fd = io->err_fd, .events = POLLIN};
+    pf[4] = (struct pollfd){.fd = !tty && relay_wants_write(io) ? io->in_fd : -1, .events = POLLOUT};
+    pf[5] = (struct pollfd){.fd = pod.ctl_fd,
+                            .events = (short)(POLLIN | (vm_queue_pending(&pod.q) ? POLLOUT : 0))};
+    int timeout = stop_pending ? 20 : -1;
+    if (poll(pf, 6, timeout) < 0 && errno != EINTR)
       GFAIL_ERRNO("poll");
 
     /* Processes: reap everything (orphans of the pod come to us once the init is gone). */
@@ -870,35 +650,32 @@ int cmd_vm_guest(int argc, char **argv) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      for (int i = 0; i < MAX_CHANS; i++)
-        if (chans[i].used && chans[i].pid == pid) {
-          chans[i].pid = 0;
-          chans[i].code = code;
-          close_fd(&chans[i].slave_fd);
-        }
-      if (pid == init) {
-        pod_code = code;
-        /* The pod is over: whatever it left behind (daemons that escaped their app's
-         * process group, enter sessions) ends now, so the output pipes reach end of file. */
-        kill(-1, SIGKILL);
+      if (pid != pod.pid)
+        continue;
+      pod.pid = 0;
+      pod_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (io->slave_fd >= 0) {
+        close(io->slave_fd);
+        io->slave_fd = -1;
       }
+      /* The pod is over: whatever it left behind (daemons that escaped their app's process
+       * group) ends now, so the output pipes reach end of file. */
+      kill(-1, SIGKILL);
     }
 
-    for (int i = 2, j = 0; i < n; i++, j++) {
-      if (!pf[i].revents)
-        continue;
-      struct chan *c = who[j].c;
-      if (who[j].which == 0)
-        flush_in(c);
-      else if (who[j].which == 1 && c->out_fd >= 0)
-        relay_out(c, &c->out_fd, VF_OUT);
-      else if (who[j].which == 2 && c->err_fd >= 0)
-        relay_out(c, &c->err_fd, VF_ERR);
-    }
-    for (int i = 0; i < MAX_CHANS; i++) /* ptys are polled for reading only */
-      if (chans[i].used && chans[i].tty && vm_queue_pending(&chans[i].inq) > 0)
-        flush_in(&chans[i]);
+    if (pf[2].revents & POLLOUT)
+      relay_flush_in(io, 0, &out);
+    if ((pf[2].revents & ~POLLOUT) && io->out_fd >= 0)
+      relay_read(io, &io->out_fd, VF_OUT, 0, &out);
+    if (pf[3].revents && io->err_fd >= 0)
+      relay_read(io, &io->err_fd, VF_ERR, 0, &out);
+    if (pf[4].revents)
+      relay_flush_in(io, 0, &out);
+    if (pf[5].revents & POLLOUT && vm_queue_flush(&pod.q, pod.ctl_fd) != 0)
+      pod_init_gone();
+    if (pod.ctl_fd >= 0 && (pf[5].revents & (POLLIN | POLLHUP | POLLERR)))
+      from_pod_init();
+    send_queue(&out);
 
     if (!pf[0].revents)
       continue;
@@ -908,77 +685,33 @@ int cmd_vm_guest(int argc, char **argv) {
     struct vm_frame_hdr h;
     const unsigned char *p;
     while ((r = vm_reader_next(&rd, &h, &p)) == 1) {
-      struct chan *c = chan_find(h.chan);
+      if (h.chan != 0) {
+        to_pod_init(&h, p);
+        continue;
+      }
       switch (h.type) {
       case VF_STOP:
         if (pod_code < 0)
           stop_pending = 1;
         break;
       case VF_IN:
-        if (c) {
-          vm_queue_add(&c->inq, p, h.len);
-          flush_in(c);
-        } else if (h.len > 0) {
-          unsigned char a[4];
-          vm_put_u32(a, h.len);
-          send_frame(VF_IN_ACK, h.chan, a, 4);
-        }
+        relay_input(io, p, h.len, 0, &out);
         break;
       case VF_IN_EOF:
-        if (c) {
-          c->in_eof = 1;
-          flush_in(c);
-        }
+        io->in_eof = 1;
+        relay_flush_in(io, 0, &out);
         break;
       case VF_WINSZ:
-        if (c && c->tty && h.len == 4) {
-          struct winsize ws = {.ws_row = (unsigned short)(p[0] | p[1] << 8),
-                               .ws_col = (unsigned short)(p[2] | p[3] << 8)};
-          ioctl(c->out_fd >= 0 ? c->out_fd : c->in_fd, TIOCSWINSZ, &ws);
-        }
+        relay_winsz(io, p, h.len);
         break;
-      case VF_SIGNAL:
-        if (c && c->id != 0 && c->pid > 0 && h.len == 4) {
-          int sig = (int)vm_get_u32(p);
-          if (sig > 0 && sig < 65)
-            kill(-c->pid, sig);
-        }
-        break;
-      case VF_CLOSE:
-        if (c && c->id != 0) {
-          c->closed = 1;
-          if (c->pid > 0)
-            kill(-c->pid, SIGKILL);
-          if (c->pending) { /* never started: done */
-            c->pending = 0;
-            c->code = EXIT_RKT;
-          }
-        }
-        break;
-      case VF_OPEN: {
-        struct vm_open o;
-        const char *m = NULL;
-        if (h.chan == 0 || vm_open_decode(p, h.len, &o) != 0)
-          m = "stage1: invalid enter request\n";
-        else if (c)
-          m = "stage1: the enter session exists already\n";
-        else if (!(c = chan_new(h.chan)))
-          m = "stage1: too many enter sessions\n";
-        if (m) {
-          int32_t code = EXIT_RKT;
-          send_frame(VF_ERR, h.chan, m, strlen(m));
-          send_frame(VF_EXIT, h.chan, &code, sizeof code);
-          break;
-        }
-        c->pending = 1;
-        c->open = o;
-        break;
-      }
       default:
         break; /* BYE before the end, or unknown: ignored */
       }
     }
     if (r < 0)
       guest_fail("stage1: malformed frame on the control channel");
+    send_queue(&out);
+    if (pod.ctl_fd >= 0 && vm_queue_pending(&pod.q) && vm_queue_flush(&pod.q, pod.ctl_fd) != 0)
+      pod_init_gone();
   }
 }

@@ -1,4 +1,5 @@
-/* The frames of the kvm flavor's channel (see vm.h): reading, queueing, the VF_OPEN payload. */
+/* The frames of the control channel (see vm.h): reading, queueing, unix sockets, the VF_OPEN
+ * payload. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +32,8 @@ int64_t vm_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int vm_reader_fill(struct vm_reader *r, int fd) {
+/* Room for at least 64 KiB more at the end of the buffer. */
+static void reader_room(struct vm_reader *r) {
   if (r->off > 0 && r->off == r->len) {
     r->off = r->len = 0;
   } else if (r->off > 64 * 1024) {
@@ -42,6 +45,10 @@ int vm_reader_fill(struct vm_reader *r, int fd) {
     r->cap = r->cap ? r->cap * 2 : 256 * 1024;
     r->p = xrealloc(r->p, r->cap);
   }
+}
+
+int vm_reader_fill(struct vm_reader *r, int fd) {
+  reader_room(r);
   ssize_t n;
   do
     n = read(fd, r->p + r->len, r->cap - r->len);
@@ -52,6 +59,44 @@ int vm_reader_fill(struct vm_reader *r, int fd) {
     return 0;
   r->len += (size_t)n;
   return 1;
+}
+
+int vm_reader_fill_fds(struct vm_reader *r, int fd, int *fds, int *nfds, int max) {
+  reader_room(r);
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * VM_MAX_FDS)];
+    struct cmsghdr align;
+  } cm;
+  struct iovec iov = {.iov_base = r->p + r->len, .iov_len = r->cap - r->len};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+  ssize_t n;
+  do
+    n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  int extra = (m.msg_flags & MSG_CTRUNC) != 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+      if (*nfds < max) {
+        fds[(*nfds)++] = got;
+      } else {
+        close(got);
+        extra = 1;
+      }
+    }
+  }
+  r->len += (size_t)n;
+  if (extra) {
+    errno = EPROTO;
+    return -1;
+  }
+  return n == 0 ? 0 : 1;
 }
 
 int vm_reader_next(struct vm_reader *r, struct vm_frame_hdr *h, const unsigned char **payload) {
@@ -147,11 +192,82 @@ void vm_stdin_acked(struct vm_stdin *s, uint32_t n) {
 }
 
 int vm_write_frame(int fd, int type, unsigned chan, const void *payload, size_t n) {
+  return vm_write_frame_fds(fd, type, chan, payload, n, NULL, 0);
+}
+
+int vm_write_frame_fds(int fd, int type, unsigned chan, const void *payload, size_t n, const int *fds, int nfds) {
   struct vm_queue q = {0};
   vm_queue_frame(&q, type, chan, payload, n);
-  int r = vm_queue_flush_all(&q, fd);
+  int r = 0;
+  if (nfds > 0) { /* the fds ride on the frame's first bytes */
+    union {
+      char buf[CMSG_SPACE(sizeof(int) * VM_MAX_FDS)];
+      struct cmsghdr align;
+    } cm;
+    memset(&cm, 0, sizeof cm);
+    struct iovec iov = {.iov_base = q.p, .iov_len = q.len};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                       .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    ssize_t w;
+    do
+      w = sendmsg(fd, &m, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+      r = -1;
+    else
+      q.off = (size_t)w;
+  }
+  if (r == 0)
+    r = vm_queue_flush_all(&q, fd);
   free(q.p);
   return r;
+}
+
+int vm_listen_unix(const char *path) {
+  struct sockaddr_un sa;
+  int dfd;
+  if (vm_unix_addr(path, &sa, &dfd) != 0)
+    return -1;
+  unlink(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  /* Only root may connect: the socket is 0600 from the start (the umask applies to bind). */
+  mode_t old = umask(0177);
+  int r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  umask(old);
+  int e = errno;
+  if (dfd >= 0)
+    close(dfd);
+  if (r != 0 || listen(fd, 16) != 0) {
+    e = errno;
+    if (fd >= 0)
+      close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+int vm_connect_unix(const char *path) {
+  struct sockaddr_un sa;
+  int dfd;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || vm_unix_addr(path, &sa, &dfd) != 0)
+    return -1;
+  int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+  int e = errno;
+  if (dfd >= 0)
+    close(dfd);
+  if (r != 0) {
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
 }
 
 int vm_unix_addr(const char *path, struct sockaddr_un *sa, int *dirfd) {
@@ -178,7 +294,7 @@ int vm_unix_addr(const char *path, struct sockaddr_un *sa, int *dirfd) {
 
 static void add_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s) + 1); }
 
-void vm_open_encode(struct vm_queue *q, unsigned chan, const struct vm_open *o) {
+void vm_open_payload(struct buf *out, const struct vm_open *o) {
   struct buf b = {0};
   char num[32];
   add_str(&b, o->app);
@@ -196,8 +312,7 @@ void vm_open_encode(struct vm_queue *q, unsigned chan, const struct vm_open *o) 
     add_str(&b, o->env[i]);
   for (char **a = o->argv; *a; a++)
     add_str(&b, *a);
-  vm_queue_frame(q, VF_OPEN, chan, b.p, b.len);
-  free(b.p);
+  *out = b;
 }
 
 int vm_open_decode(const unsigned char *p, size_t n, struct vm_open *o) {
@@ -252,4 +367,21 @@ void vm_open_free(struct vm_open *o) {
   free(o->env);
   free(o->argv);
   memset(o, 0, sizeof *o);
+}
+
+int vm_frame_in_session(int type) {
+  switch (type) {
+  case VF_OUT:
+  case VF_ERR:
+  case VF_IN:
+  case VF_IN_EOF:
+  case VF_IN_ACK:
+  case VF_EXIT:
+  case VF_WINSZ:
+  case VF_SIGNAL:
+  case VF_CLOSE:
+    return 1;
+  default:
+    return 0;
+  }
 }

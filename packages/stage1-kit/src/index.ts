@@ -14,3 +14,4 @@ export * from "./etc-files.js";
 export * from "./app-directives.js";
 export * from "./pod-init.js";
 export * from "./pod-init-specs.js";
+export * from "./enter.js";

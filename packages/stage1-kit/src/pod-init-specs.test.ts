@@ -61,12 +61,14 @@ describe("the pod init's specs", () => {
     expect(names).not.toContain("readonly");
   });
 
-  test("the pod spec: stop timeout, ready link, apps in order", () => {
-    expect(podInitSpec(new Recorder(), ["a", "b"], 2.5).lines).toEqual([
+  test("the pod spec: stop timeout, ready link, control socket, apps in order", () => {
+    expect(podInitSpec(new Recorder(), ["a", "b"], { stopTimeoutSeconds: 2.5, controlSocket: "/rkt/init/control.sock" }).lines).toEqual([
       ["stop-timeout", "2.5"],
       ["ready-file", "/rkt/supervisor-status"],
+      ["control-socket", "/rkt/init/control.sock"],
       ["app", "a", "/rkt/apps/a.spec"],
       ["app", "b", "/rkt/apps/b.spec"],
     ]);
+    expect(podInitSpec(new Recorder(), ["a"], { stopTimeoutSeconds: 1 }).lines.map((l) => l[0])).toEqual(["stop-timeout", "ready-file", "app"]);
   });
 });

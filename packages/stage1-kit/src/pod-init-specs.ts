@@ -12,14 +12,26 @@ import type { AppIsolation } from "./isolators.js";
 import type { SpecSink } from "./spec-sink.js";
 import { appRootInStage1, appSpecPath, appStatusInStage1, IN_STAGE1 } from "./stage1-root.js";
 
-/** rkt's masked paths: stat shows them as empty nodes of mode 0000. */
+/**
+ * The masked paths: rkt's, and those runc masks by default (what the host's kernel would
+ * tell an app about other tenants or the hardware: keyrings, timers, sound, SCSI and ACPI
+ * devices, RAPL energy counters). stat shows them as empty nodes of mode 0000.
+ */
 export const MASKED_PATHS: readonly string[] = [
+  "/proc/acpi",
+  "/proc/asound",
   "/proc/config.gz",
   "/proc/kallsyms",
-  "/proc/sched_debug",
   "/proc/kcore",
+  "/proc/keys",
   "/proc/kmem",
+  "/proc/latency_stats",
   "/proc/mem",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/sys/devices/virtual/powercap",
   "/sys/firmware",
   "/sys/fs",
   "/sys/hypervisor",
@@ -103,10 +115,17 @@ export function appInitSpec<S extends SpecSink>(spec: S, input: AppInitSpecInput
   return spec;
 }
 
-/** The init's pod spec: the stop timeout, the ready link, the apps in their start order. */
-export function podInitSpec<S extends SpecSink>(spec: S, apps: readonly string[], stopTimeoutSeconds: number): S {
-  spec.directive("stop-timeout", String(stopTimeoutSeconds));
+export interface PodInitOptions {
+  stopTimeoutSeconds: number;
+  /** Where the init listens for the host's requests (nspawn); kvm's init inherits its channel. */
+  controlSocket?: string;
+}
+
+/** The init's pod spec: the stop timeout, the ready link, the control socket, the apps in their start order. */
+export function podInitSpec<S extends SpecSink>(spec: S, apps: readonly string[], opts: PodInitOptions): S {
+  spec.directive("stop-timeout", String(opts.stopTimeoutSeconds));
   spec.directive("ready-file", IN_STAGE1.ready);
+  if (opts.controlSocket) spec.directive("control-socket", opts.controlSocket);
   for (const app of apps) spec.directive("app", app, appSpecPath(app));
   return spec;
 }

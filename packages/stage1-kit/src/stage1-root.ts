@@ -15,6 +15,8 @@ export const IN_STAGE1 = {
   appSpecs: "/rkt/apps",
   /** Symlink to "ready" once every app is started (rkt status --wait-ready, rkt enter). */
   ready: `/${podLayout.supervisorStatus}`,
+  /** The init's control socket (nspawn), in a directory only root may enter; no app sees it. */
+  controlSocket: "/rkt/init/control.sock",
   /** Empty nodes (mode 0000) bound over rkt's masked paths. */
   inaccessibleDir: "/rkt/inaccessible/dir",
   inaccessibleFile: "/rkt/inaccessible/file",

@@ -70,6 +70,8 @@ export class BridgeStage1 implements Stage1 {
       if (app.rootfs.kind === "overlay") spec.directive("overlay", app.rootfsPath, app.rootfs.upper, app.rootfs.work, ...app.rootfs.lower);
     }
     spec.directive("cwd", pod.dir);
+    // rkt's contract: the entrypoint holds the locked pod fd (every other fd is closed).
+    spec.directive("keep-fd", req.lockFd);
     for (const [k, v] of Object.entries(env)) spec.directive("env", `${k}=${v}`);
     spec.directive("exec", exe, exe, ...args);
     // The spec holds rkt's whole environment: the helper deletes it once read.

@@ -17,6 +17,7 @@ import {
   checkInteractive,
   createEmptyVolumes,
   enterEnvironment,
+  enterSpec,
   etcBinds,
   hostPath,
   imageHasHosts,
@@ -43,7 +44,7 @@ import { alive, findQemu, podQemuPid, sleep, waitGone } from "./processes.js";
 import { hostTscKhz, kernelCmdline, qemuArgv } from "./qemu.js";
 import { vmCpus, vmMemoryMiB } from "./resources.js";
 import { wireTaps } from "./taps.js";
-import { enterSpec, guestSpec, hostSpec, vmSpec, type PodStdio } from "./specs.js";
+import { guestSpec, hostSpec, vmSpec, type PodStdio } from "./specs.js";
 
 /** What `rkt status` shows as hypervisor=... (the stage1-api's <pod>/hypervisor file). */
 export function hypervisorName(accel: "kvm" | "tcg"): string {
@@ -98,7 +99,7 @@ export class KvmStage1 implements Stage1 {
       writeSpec(hostPath(s1, appSpecPath(app.name)), appSpec({ app, isolation, interactive: options.interactive, insecurePaths: options.insecure.paths }));
       return { app, etc: etcBinds(s1, options.dns, imageHasHosts(app.context), hostResolvConf(s1)) };
     });
-    writeSpec(hostPath(s1, IN_GUEST.podSpec), podInitSpec(new SpecBuilder(), names, cfg.stopTimeout));
+    writeSpec(hostPath(s1, IN_GUEST.podSpec), podInitSpec(new SpecBuilder(), names, { stopTimeoutSeconds: cfg.stopTimeout }));
     writeSpec(hostPath(s1, IN_GUEST.guestSpec), guestSpec(hostname, network, stdio));
 
     const kvmDir = join(pod.dir, HOST_FILES.dir);
@@ -136,13 +137,14 @@ export class KvmStage1 implements Stage1 {
     const { pod } = req;
     if (!pod.apps.some((a) => a.name === req.app)) throw new Stage1Error(`pod ${pod.uuid} has no app named ${JSON.stringify(req.app)}`);
     await this.waitReady(pod, req.pid);
-    // As rkt's enter: the app's root and environment, as root in /; the caller's TERM.
+    // The pod init in the VM spawns the command with the app's confinement, in /, with the
+    // app's environment (rkt's enter) and the caller's TERM; its stdio are relayed.
     const env = enterEnvironment(pod.stage1Root, req.app, req.callerEnv, () => {
       throw new Stage1Error(`pod ${pod.uuid}: the environment of app ${req.app} is missing (${appEnvFile(pod.stage1Root, req.app)})`);
     });
     const file = join(pod.dir, HOST_FILES.dir, `enter-${process.pid}.spec`);
-    writeSpec(file, enterSpec(join(pod.dir, HOST_FILES.controlSocket), req.app, env, req.command));
-    return { path: helperPath(), argv: ["rkt-isolation", "vm-enter", "--remove-spec", file], env: {}, cwd: pod.dir };
+    writeSpec(file, enterSpec(new SpecBuilder(), { controlSocket: join(pod.dir, HOST_FILES.controlSocket), app: req.app, env, command: req.command, passFds: false }));
+    return { path: helperPath(), argv: ["rkt-isolation", "ctl-enter", "--remove-spec", file], env: {}, cwd: pod.dir };
   }
 
   /** Waits until the guest has started the apps (it makes the ready link through the share). */

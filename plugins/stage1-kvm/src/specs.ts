@@ -79,12 +79,3 @@ export function guestSpec(hostname: string, network: VmNetwork, stdio: PodStdio)
   spec.directive("pod-spec", IN_GUEST.podSpec);
   return spec;
 }
-
-export function enterSpec(controlSocket: string, app: string, env: Map<string, string>, command: string[]): SpecBuilder {
-  const spec = new SpecBuilder();
-  spec.directive("control-socket", controlSocket);
-  spec.directive("app", app);
-  for (const [k, v] of env) spec.directive("env", `${k}=${v}`);
-  spec.directive("exec", ...command);
-  return spec;
-}

@@ -11,11 +11,11 @@ import { helperPath, SpecBuilder, writeSpec } from "@rkt/isolation";
 import type { EnterRequest, GcRequest, LaunchPlan, Logger, PodContext, PrepareRequest, RunRequest, Stage1, StopRequest } from "@rkt/stage1-api";
 import { appEnvFile, Stage1Error } from "@rkt/stage1-api";
 import {
-  appRootInStage1,
   appSpecPath,
   checkInteractive,
   createEmptyVolumes,
   enterEnvironment,
+  enterSpec,
   etcBinds,
   formatEnvFile,
   hostPath,
@@ -32,7 +32,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { appSpec } from "./app-spec.js";
-import { applyCgroupPlan, hostHierarchies, joinable, planCgroups, podCgroupPath, podProcessCgroup, removePodCgroups } from "./cgroups.js";
+import { applyCgroupPlan, hostHierarchies, planCgroups, podCgroupPath, removePodCgroups } from "./cgroups.js";
 import { IN_POD, layoutStage1Root } from "./layout.js";
 import { podNetns } from "./network.js";
 import { nspawnCommand } from "./nspawn-command.js";
@@ -121,7 +121,7 @@ export class NspawnStage1 implements Stage1 {
       return { app, etc: etcBinds(s1, options.dns, imageHasHosts(app.context), HOST_RESOLV_CONF) };
     });
     await Promise.all(files);
-    writeSpec(hostPath(s1, IN_POD.podSpec), podInitSpec(new SpecBuilder(), apps.map((a) => a.app.name), timeout));
+    writeSpec(hostPath(s1, IN_POD.podSpec), podInitSpec(new SpecBuilder(), apps.map((a) => a.app.name), { stopTimeoutSeconds: timeout, controlSocket: IN_POD.controlSocket }));
 
     const file = specFile(pod, "nspawn-pod.spec");
     writeSpec(file, hostSpec({ pod, apps: hostApps, cgroups, lockFd: req.lockFd, helper: helperPath(), exec }));
@@ -131,26 +131,16 @@ export class NspawnStage1 implements Stage1 {
 
   async enter(req: EnterRequest): Promise<LaunchPlan> {
     const { pod } = req;
-    const init = await waitReady(pod);
+    await waitReady(pod);
     const ctx = pod.apps.find((a) => a.name === req.app);
     if (!ctx) throw new Stage1Error(`pod ${pod.uuid} has no app named ${JSON.stringify(req.app)}`);
     const env = enterEnvironment(pod.stage1Root, req.app, req.callerEnv, () => resolveApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT }).env);
-    // As rkt's /enter: the pod's namespaces (not its user namespace), the app's root and
-    // environment, as root in /; the command joins the pod's cgroups too.
-    const spec = new SpecBuilder();
-    for (const h of joinable(hostHierarchies())) {
-      const dir = podProcessCgroup(h, pod.uuid);
-      if (existsSync(dir)) spec.directive("cgroup", dir);
-    }
-    spec.directive("join-ns", init, "ipc,uts,net,pid,mnt");
-    spec.directive("root", appRootInStage1(req.app));
-    spec.directive("uid", 0).directive("gid", 0).directive("groups", "-");
-    spec.directive("cwd", "/");
-    for (const [k, v] of env) spec.directive("env", `${k}=${v}`);
-    spec.directive("exec", req.command[0]!, ...req.command);
+    // The pod's init spawns the command into the app: its mount namespace and root, cgroups,
+    // capabilities, credentials, seccomp filter and the pod's namespaces, in /, with the app's
+    // environment (rkt's enter) and the caller's TERM. rkt enter's own stdio go to it as they are.
     const file = specFile(pod, `enter-${process.pid}.spec`);
-    writeSpec(file, spec);
-    return { path: helperPath(), argv: ["rkt-isolation", "enter", "--remove-spec", file], env: {}, cwd: pod.dir };
+    writeSpec(file, enterSpec(new SpecBuilder(), { controlSocket: hostPath(pod.stage1Root, IN_POD.controlSocket), app: req.app, env, command: req.command, passFds: true }));
+    return { path: helperPath(), argv: ["rkt-isolation", "ctl-enter", "--remove-spec", file], env: {}, cwd: pod.dir };
   }
 
   async stop(req: StopRequest): Promise<void> {

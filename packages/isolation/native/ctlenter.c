@@ -1,13 +1,21 @@
-/* "vm-enter": rkt enter for a kvm pod. Connects to the pod supervisor's control socket
- * (rkt-isolation vm), asks the guest to run a command in an app (VF_OPEN), relays stdin,
- * stdout and stderr (a terminal when both stdin and stdout are one: raw here, a
- * pseudo-terminal in the guest), the terminal's size and the signals sent to it, and exits
- * with the command's exit code.
+/* "ctl-enter": rkt enter through a pod's control channel (vm.h; README.md, "Control
+ * channel"). Connects to the control socket (the nspawn pod init's, or the kvm pod
+ * supervisor's, which passes it on to the VM), asks the pod init to run a command in an app
+ * (VF_OPEN), and exits with the command's exit code. The pod init spawns the command itself,
+ * with the app's confinement.
+ *
+ * With a terminal on both stdin and stdout the command gets a pseudo-terminal of the pod:
+ * ours is put in raw mode and its bytes, size and signals are relayed. Otherwise, with
+ * pass-fds (nspawn), our stdin, stdout and stderr themselves are handed to the command
+ * (SCM_RIGHTS): nothing is relayed, only signals; without (kvm), they are relayed as frames.
+ * SIGTERM, SIGINT, SIGHUP and SIGQUIT are passed on to the command's process group: it is
+ * in a session of its own in the pod, not in ours.
  *
  * Spec (the spec encoding):
  *   version 1
  *   control-socket <path>
  *   app <name>
+ *   pass-fds                our stdio go to the command as they are (when not a terminal)
  *   env <K=V>               repeatable: the command's exact environment
  *   exec <argv0> [<arg>...] the command, searched in the app's PATH (from env) */
 #include <errno.h>
@@ -29,7 +37,7 @@
 
 #define MAX_ARGS 4096
 
-int cmd_vm_enter(const char *spec_path, int remove_spec) {
+int cmd_ctl_enter(const char *spec_path, int remove_spec) {
   size_t len;
   char *text = read_file(spec_path, 16u << 20, &len);
   if (!text)
@@ -40,7 +48,7 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
   struct vm_open o = {0};
   char **env = xmalloc(sizeof(char *)), **argv = NULL;
   size_t nenv = 0;
-  int line = 0, version = 0;
+  int line = 0, version = 0, pass_fds = 0;
   char **f = xmalloc(MAX_ARGS * sizeof(char *));
   for (char *next = text, *l; (l = next_spec_line(&next, &line));) {
     int n = split_fields(l, " ", f, MAX_ARGS);
@@ -54,6 +62,8 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
       sock = f[1];
     } else if (n == 2 && !strcmp(f[0], "app")) {
       o.app = f[1];
+    } else if (n == 1 && !strcmp(f[0], "pass-fds")) {
+      pass_fds = 1;
     } else if (n == 2 && !strcmp(f[0], "env") && strchr(f[1], '=')) {
       env = xrealloc(env, (nenv + 2) * sizeof(char *));
       env[nenv++] = f[1];
@@ -71,13 +81,9 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
   o.env = env;
   o.argv = argv;
 
-  struct sockaddr_un sa;
-  int dfd;
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || vm_unix_addr(sock, &sa, &dfd) != 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
-    fail_errno("stage1: cannot reach the pod's VM at %s (is the pod running?)", sock);
-  if (dfd >= 0)
-    close(dfd);
+  int fd = vm_connect_unix(sock);
+  if (fd < 0)
+    fail_errno("stage1: cannot reach the pod at %s (is the pod running?)", sock);
 
   struct termios saved;
   int raw = 0;
@@ -106,8 +112,24 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
 
   struct vm_queue q = {0};
   struct vm_reader rd = {0};
-  vm_open_encode(&q, 0, &o);
   struct vm_stdin in = {.open = 1, .credit = VM_IN_WINDOW};
+  struct buf req = {0};
+  vm_open_payload(&req, &o);
+  if (pass_fds && !o.tty) {
+    /* Our stdio go with the request; none of it is read here. */
+    int fds[3];
+    for (int i = 0; i < 3; i++) {
+      fds[i] = i;
+      if (fcntl(i, F_GETFD) < 0 && (fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+        fail_errno("stage1: opening /dev/null");
+    }
+    if (vm_write_frame_fds(fd, VF_OPEN, 0, req.p, req.len, fds, 3) != 0)
+      fail_errno("stage1: sending the request to the pod");
+    in.open = 0;
+  } else {
+    vm_queue_frame(&q, VF_OPEN, 0, req.p, req.len);
+  }
+  free(req.p);
   int code = -1;
   fcntl(fd, F_SETFL, O_NONBLOCK);
 
@@ -163,7 +185,7 @@ int cmd_vm_enter(const char *spec_path, int remove_spec) {
   if (raw)
     tcsetattr(0, TCSADRAIN, &saved);
   if (code < 0) {
-    fputs("stage1: lost the connection to the pod's VM (the pod stopped?)\n", stderr);
+    fputs("stage1: lost the connection to the pod (the pod stopped?)\n", stderr);
     return EXIT_RKT;
   }
   return code;

@@ -1,0 +1,82 @@
+// Class 1 of docs/security.md: `rkt enter` runs pod-controlled code (an image can replace
+// /bin/bash). The entered command must get exactly its app's confinement: capability sets,
+// seccomp filter, no_new_privs, cgroups, every namespace of the app (its own mount namespace
+// and the cgroup namespace included), its user. The pod's init spawns it, so it inherits
+// that by construction; from there open_by_handle_at ("shocker") reads no host file.
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startPod } from "../helpers/net.js";
+import { cleanupPods } from "../helpers/nspawn.js";
+import { buildProbe, confinement, probeImage, probeValues } from "../helpers/probe.js";
+import { RKT, Sandbox, waitUntil } from "../helpers/rkt.js";
+
+// Each app records its own confinement, then waits: what `rkt enter` must reproduce.
+const APP = "PROBE_TAG=app /probe status > /tmp/app-status; touch /tmp/ready; exec sleep 1000";
+
+describe("rkt enter (nspawn): the app's confinement", () => {
+  const sb = new Sandbox("sec-enter");
+  let img: string;
+  let uuid: string;
+
+  beforeAll(async () => {
+    img = probeImage(sb, "enter.aci", { name: "example.com/sec-enter", app: { exec: ["/bin/sh", "-c", APP], user: "0", group: "0" } });
+    // The hostile image replaces /bin/bash, which a bare `rkt enter` runs.
+    const pod = await startPod(sb, ["--net=host", img, "--name=root", "--exec=/bin/sh", "--", "-c", `cp /probe /bin/bash; ${APP}`, "---", img, "--name=user", "--user=1000", "--group=1000"]);
+    uuid = pod.uuid;
+    for (const app of ["root", "user"]) {
+      await waitUntil(async () => (await sb.rkt(["enter", `--app=${app}`, uuid, "/bin/test", "-e", "/tmp/ready"])).code === 0, 20_000, `app ${app} to record its status`);
+    }
+  });
+  afterAll(async () => {
+    await cleanupPods(sb);
+    sb.cleanup();
+  });
+
+  async function appStatus(app: string): Promise<Map<string, string>> {
+    const r = await sb.rkt(["enter", `--app=${app}`, uuid, "/bin/cat", "/tmp/app-status"]);
+    expect(r.code).toBe(0);
+    return probeValues(r.stdout, "app");
+  }
+
+  test("the image's /bin/bash, run by a bare rkt enter, is confined as its app and cannot read host files by handle", async () => {
+    // Outside any pod the probe does read a host file this way: the attack is real.
+    expect(probeValues(execFileSync(buildProbe(sb), ["shocker", "/etc/hosts"], { encoding: "utf8" })).get("shocker")).toMatch(/^read-host-file:/);
+
+    const bare = await sb.rkt(["enter", "--app=root", uuid]);
+    expect(bare.stderr).toContain('no command specified, assuming "/bin/bash"');
+    const entered = probeValues(bare.stdout);
+    const app = await appStatus("root");
+    expect(app.get("CapBnd")).toBe("00000000a80425fb"); // rkt's 14 default capabilities: no CAP_DAC_READ_SEARCH
+    expect(confinement(entered)).toEqual(confinement(app));
+    expect(entered.get("uid")).toBe("0");
+    // rkt's default seccomp filter kills open_by_handle_at (SIGSYS): no host file is read.
+    expect(entered.has("shocker")).toBe(false);
+    expect(bare.code).toBe(128 + 31);
+  });
+
+  test("a non-root app's user, groups and empty capability sets; its exit code and stdio pass through", async () => {
+    const r = await sb.rkt(["enter", "--app=user", uuid, "/probe", "status"]);
+    expect(r.code).toBe(0);
+    const entered = probeValues(r.stdout);
+    const app = await appStatus("user");
+    expect(confinement(entered)).toEqual(confinement(app));
+    expect([entered.get("uid"), entered.get("gid"), entered.get("CapEff")]).toEqual(["1000", "1000", "0000000000000000"]);
+
+    const io = await sb.rkt(["enter", "--app=user", uuid, "/bin/sh", "-c", "cat; echo to-stderr >&2; exit 7"], { input: "through stdin\n" });
+    expect(io).toMatchObject({ code: 7, stdout: "through stdin\n", stderr: "to-stderr\n" });
+  });
+
+  test("with a terminal the command gets a terminal of the pod, in a session of its own", async () => {
+    const cmd = [RKT, `--dir=${sb.dataDir}`, "enter", "--app=root", uuid, "/bin/sh", "-c", "test -t 0 && test -t 1 && echo on-a-tty; tty; exit 5"];
+    let code = 0;
+    let out = "";
+    try {
+      out = execFileSync("script", ["-qec", cmd.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"], { encoding: "utf8", input: "" });
+    } catch (err) {
+      code = (err as { status: number }).status;
+      out = (err as { stdout: string }).stdout;
+    }
+    expect(out).toMatch(/on-a-tty\r\n\/dev\/pts\/\d+\r\n/);
+    expect(code).toBe(5);
+  });
+});
