@@ -4,6 +4,7 @@
 // variable) so that several apps and handlers can share one stdout.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { expect } from "vitest";
 import { join } from "node:path";
 import { buildAci, type AciSpec } from "../fixtures/aci.js";
 import { REPO, type Sandbox } from "./rkt.js";
@@ -42,4 +43,22 @@ export const CONFINEMENT_KEYS = ["CapBnd", "CapEff", "CapPrm", "NoNewPrivs", "Se
 /** The confinement values of a probe's status, for comparison. */
 export function confinement(values: Map<string, string>): Record<string, string | undefined> {
   return Object.fromEntries(CONFINEMENT_KEYS.map((k) => [k, values.get(k)]));
+}
+
+/** runc's default masked paths and rkt's. */
+export const MASKED = [
+  "/proc/acpi", "/proc/asound", "/proc/config.gz", "/proc/kallsyms", "/proc/kcore", "/proc/keys", "/proc/kmem",
+  "/proc/latency_stats", "/proc/mem", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats",
+  "/sys/devices/virtual/powercap", "/sys/firmware", "/sys/fs", "/sys/hypervisor", "/sys/module", "/sys/power",
+];
+/** Knobs of the host kernel: opened for writing (never written), they must refuse. */
+export const READONLY = ["/proc/sys/kernel/core_pattern", "/proc/sys/vm/panic_on_oom", "/proc/irq/default_smp_affinity", "/proc/sysrq-trigger", "/sys/kernel/uevent_helper"];
+
+/** What a masked path may look like from inside: nothing, or nothing readable. */
+export function expectMasked(values: Map<string, string>, paths: readonly string[]): void {
+  for (const p of paths) expect(values.get(`masked:${p}`), p).toMatch(/^(absent|empty|denied:.*)$/);
+}
+
+export function expectReadonly(values: Map<string, string>, paths: readonly string[]): void {
+  for (const p of paths) expect(values.get(`readonly:${p}`), p).toMatch(/^(EROFS|EACCES|ENOENT)$/);
 }

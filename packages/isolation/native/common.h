@@ -125,6 +125,16 @@ struct seccomp_spec {
   char *file;     /* a file of names separated by white space ("seccomp-file") */
 };
 
+/* A device the device policy allows (devpolicy.c): type, major and minor (-1: any), access. */
+struct dev_rule {
+  int type;        /* BPF_DEVCG_DEV_CHAR or BPF_DEVCG_DEV_BLOCK */
+  long major, minor;
+  unsigned access; /* BPF_DEVCG_ACC_MKNOD | READ | WRITE */
+};
+int dev_rule_parse(const char *s, struct dev_rule *r); /* "c:1:3:rwm", "c:136:*:rw": 0, or -1 */
+/* Loads and attaches the policy to a cgroup2 directory (exit 254 on failure). */
+void dev_policy_attach(const char *cgroup_dir, const struct dev_rule *rules, size_t n);
+
 struct spec {
   const char *path;
   enum spec_mode mode;
@@ -166,6 +176,9 @@ struct spec {
   char **pre_start; /* event handlers (app): argv, NULL when absent */
   char **post_stop;
   char *ppid_file; /* pod: our own pid, written before the exec */
+  char *dev_cgroup; /* pod: the cgroup2 directory the device policy goes on, or NULL */
+  struct dev_rule *dev_rules;
+  size_t ndev_rules;
   char *within;    /* while parsing: the base of the following mount directives */
 };
 void spec_load(const char *path, enum spec_mode mode, struct spec *s);

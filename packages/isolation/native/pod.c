@@ -1,6 +1,7 @@
 /* "pod": the host side of a pod, then exec in place.
  *
- * The pod's long-lived process (the PID rkt was started with) joins the pod's cgroups,
+ * The pod's long-lived process (the PID rkt was started with) attaches the device policy to
+ * the pod's cgroup2 cgroup (devpolicy.c), joins the pod's cgroups,
  * makes its own mount namespace, mounts what the pod needs (the apps' root filesystems,
  * their volumes, ...), writes its pid to the ppid file and execs the container runtime
  * (systemd-nspawn) without a chroot, keeping the pod lock fd open: the runtime inherits it
@@ -17,6 +18,8 @@ int cmd_pod(const char *spec_path) {
   struct spec s;
   spec_load(spec_path, SPEC_POD, &s);
   mode_t old_umask = umask(0);
+  if (s.dev_cgroup)
+    dev_policy_attach(s.dev_cgroup, s.dev_rules, s.ndev_rules);
   for (size_t i = 0; i < s.ncgroups; i++)
     cgroup_join(s.cgroups[i]);
   if (s.mount_ns)

@@ -406,6 +406,16 @@ void spec_load(const char *path, enum spec_mode mode, struct spec *s) {
       if (!*a[0])
         spec_fail(&c, "%s: empty path", d);
       *h = argv_of(a, na);
+    } else if (!strcmp(d, "devices")) {
+      need_args(&c, d, na, 1, INT_MAX);
+      only_in(&c, s, d, M(SPEC_POD));
+      once(&c, d, s->dev_cgroup != NULL);
+      s->dev_cgroup = need_abs(&c, d, a[0]);
+      s->ndev_rules = (size_t)(na - 1);
+      s->dev_rules = xmalloc((s->ndev_rules + 1) * sizeof *s->dev_rules);
+      for (int i = 1; i < na; i++)
+        if (dev_rule_parse(a[i], &s->dev_rules[i - 1]) != 0)
+          spec_fail(&c, "devices: \"%s\" is not a device rule (TYPE:MAJOR:MINOR:ACCESS, e.g. c:1:3:rwm or c:136:*:rw)", a[i]);
     } else if (!strcmp(d, "ppid-file")) {
       need_args(&c, d, na, 1, 1);
       only_in(&c, s, d, M(SPEC_POD));

@@ -56,6 +56,17 @@ describe("planCgroups", () => {
     expect(planCgroups("u", withDevices, [], { devicePolicy: false }).writes).toEqual([]);
   });
 
+  test("the unified hierarchy gets the same list as a BPF device policy on the pod's cgroup", () => {
+    const plan = planCgroups("u", hybrid, []);
+    expect(plan.devices?.dir).toBe("/sys/fs/cgroup/unified/rkt/u");
+    expect(plan.devices?.rules).toContain("c:1:3:rwm");
+    expect(plan.devices?.rules).toContain("c:136:*:rwm");
+    expect(plan.devices?.rules.some((r) => r.startsWith("b:"))).toBe(false);
+    expect(planCgroups("u", hybrid, [], { devicePolicy: false }).devices).toBeUndefined();
+    const v1Only = hybrid.filter((h) => h.version === 1);
+    expect(planCgroups("u", v1Only, []).devices).toBeUndefined();
+  });
+
   test("v1 limits: memory, cfs quota and shares in the app's cgroups, bound into the pod", () => {
     const plan = planCgroups("u", hybrid, [
       { name: "a", isolation: { ...iso, memoryLimit: 16n << 20n, cpuLimitMilli: 250n, cpuShares: 512 } },

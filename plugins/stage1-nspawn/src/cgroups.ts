@@ -104,6 +104,12 @@ export interface CgroupPlan {
   /** For each app, the cgroup directories (in the pod) its process joins. */
   apps: Map<string, string[]>;
   /**
+   * The device policy of the pod's cgroup in the unified hierarchy (a BPF program the pod's
+   * process attaches, cgroup2 having no devices files): its directory and the devices allowed,
+   * as the helper's spec writes them (c:1:3:rwm).
+   */
+  devices?: { dir: string; rules: string[] };
+  /**
    * Whether apps are placed in cgroups of the unified hierarchy. Moving a process between
    * cgroup2 cgroups needs both inside the mover's cgroup namespace, so the pod then shares
    * the host's cgroup namespace (nspawn's SYSTEMD_NSPAWN_USE_CGNS=0, as rkt did).
@@ -158,7 +164,9 @@ function limitsOf(iso: AppIsolation): Limit[] {
  * The devices a pod may create and open, as systemd's DevicePolicy=closed that rkt's apps
  * ran with: the nodes systemd-nspawn makes in the pod's /dev (null, zero, full, random,
  * urandom, tty, console, ptmx, net/tun) and the terminals of its devpts. No disks: an app
- * with CAP_MKNOD cannot make a node of a host disk and read it.
+ * with CAP_MKNOD cannot make a node of a host disk and read it. Written to the devices
+ * hierarchy of cgroup v1, and as a BPF program on the pod's cgroup in the unified hierarchy
+ * (both where both exist: the kernel checks each).
  */
 export const POD_DEVICES: readonly string[] = [
   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
@@ -166,8 +174,13 @@ export const POD_DEVICES: readonly string[] = [
 ];
 
 export interface CgroupOptions {
-  /** The devices cgroup (v1) limits the pod to POD_DEVICES; off with --insecure-options=paths, as in rkt. */
+  /** The pod may use POD_DEVICES only (cgroup v1 and v2); off with --insecure-options=paths, as in rkt. */
   devicePolicy: boolean;
+}
+
+/** "c 1:3 rwm" as the helper's devices directive takes it: "c:1:3:rwm". */
+export function deviceRule(rule: string): string {
+  return rule.replace(/ /g, ":");
 }
 
 export function planCgroups(
@@ -189,6 +202,7 @@ export function planCgroups(
     }
   }
   const v2 = joined.find((h) => h.version === 2);
+  if (opts.devicePolicy && v2) plan.devices = { dir: podCgroup(v2, uuid), rules: POD_DEVICES.map(deviceRule) };
   const v2Enabled = new Set<string>();
   const bound = new Set<Hierarchy>();
   for (const app of apps) {

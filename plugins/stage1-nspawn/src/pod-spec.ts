@@ -1,6 +1,7 @@
 // The two pod-level specs of an nspawn pod:
 //
-// - the host side (rkt-isolation pod): the pod's process joins the pod's cgroups, makes a
+// - the host side (rkt-isolation pod): the pod's process attaches the device policy to its
+//   cgroup2 cgroup, joins the pod's cgroups, makes a
 //   private mount namespace, mounts every app's root (overlay), binds the volumes and the
 //   /etc files into the apps' roots (targets resolved inside each root), binds the helper as
 //   the stage1's /init and the apps' cgroups into the stage1 root, writes ppid and execs
@@ -28,6 +29,7 @@ export interface HostSpecInput {
 export function hostSpec(input: HostSpecInput): SpecBuilder {
   const { pod } = input;
   const spec = new SpecBuilder();
+  if (input.cgroups.devices) spec.directive("devices", input.cgroups.devices.dir, ...input.cgroups.devices.rules);
   for (const dir of input.cgroups.join) spec.directive("cgroup", dir);
   spec.directive("mount-ns");
   // nspawn keeps its bookkeeping under /run/systemd/nspawn; on a tmpfs of our own it also

@@ -196,7 +196,7 @@ static void do_mknod(const char *type, const char *maj, const char *min) {
     return;
   }
   out("mknod", "ok");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     out("open", "%s", err(errno));
   } else {
