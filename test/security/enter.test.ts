@@ -4,6 +4,7 @@
 // and the cgroup namespace included), its user. The pod's init spawns it, so it inherits
 // that by construction; from there open_by_handle_at ("shocker") reads no host file.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPod } from "../helpers/net.js";
 import { cleanupPods } from "../helpers/nspawn.js";
@@ -78,5 +79,35 @@ describe("rkt enter (nspawn): the app's confinement", () => {
     }
     expect(out).toMatch(/on-a-tty\r\n\/dev\/pts\/\d+\r\n/);
     expect(code).toBe(5);
+  });
+});
+
+describe("rkt enter (nspawn) into an app whose /proc and /dev are symlinks out of its root", () => {
+  const sb = new Sandbox("sec-enter-links");
+
+  afterAll(async () => {
+    await cleanupPods(sb);
+    sb.cleanup();
+  });
+
+  test("the pod's mounts land inside the app's root and the entered command is confined as the app", async () => {
+    // Where the links would lead outside a chroot: made by nobody, and still not there after.
+    const outside = sb.path("outside");
+    const img = probeImage(sb, "links.aci", {
+      name: "example.com/sec-enter-links",
+      app: { exec: ["/bin/sh", "-c", APP], user: "0", group: "0" },
+      files: { proc: { symlink: `../../../../../../../..${outside}/proc` }, dev: { symlink: `/../../../..${outside}/dev` } },
+    });
+    const pod = await startPod(sb, ["--net=host", img]);
+    await waitUntil(async () => (await sb.rkt(["enter", pod.uuid, "/bin/test", "-e", "/tmp/ready"])).code === 0, 20_000, "the app to record its status");
+    const r = await sb.rkt(["enter", pod.uuid, "/probe", "status"]);
+    expect(r.code).toBe(0);
+    const app = probeValues((await sb.rkt(["enter", pod.uuid, "/bin/cat", "/tmp/app-status"])).stdout, "app");
+    expect(app.get("CapBnd")).toBe("00000000a80425fb");
+    expect(confinement(probeValues(r.stdout))).toEqual(confinement(app));
+    // /proc and /dev are the pod's, through the links, inside the app's root.
+    const inside = await sb.rkt(["enter", pod.uuid, "/bin/sh", "-c", `readlink /proc; test -r /proc/self/status && echo proc-ok; test -c /dev/null && echo dev-ok; test -d ${outside}/proc && echo in-root`]);
+    expect(inside.stdout).toBe(`../../../../../../../..${outside}/proc\nproc-ok\ndev-ok\nin-root\n`);
+    expect(existsSync(outside)).toBe(false);
   });
 });

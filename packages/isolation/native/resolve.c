@@ -9,13 +9,21 @@
  * Missing directories on the way are created with mode 0755 (with RESOLVE_OPTIONAL nothing
  * is created: a missing component makes the walk return -1 with errno ENOENT). The caller gets an O_PATH fd
  * and mounts through /proc/self/fd/<n> (or move_mount), so a symlink swapped in later
- * cannot redirect the mount. */
+ * cannot redirect the mount.
+ *
+ * Where the kernel has openat2 (5.6), the fd returned always comes from
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), the walk only creating what is missing
+ * first: the kernel resolves the same way, and also refuses a ".." that a concurrent rename
+ * would carry out of the root (CVE-2019-19921: a process that shares a volume with the
+ * pod moving a directory while a mount target below it is resolved). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -167,11 +175,60 @@ static int walk(int rootfd, const char *path, int create, mode_t mode, char **la
   return result;
 }
 
+/* openat2 in the root: fd, or -1 with errno (ENOSYS: not in this kernel). Retried on EAGAIN,
+ * which the kernel returns when a rename raced with the lookup. */
+static int in_root(int rootfd, const char *path) {
+  static int missing;
+  if (missing) {
+    errno = ENOSYS;
+    return -1;
+  }
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  for (int i = 0; i < 100; i++) {
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN)
+      return fd;
+  }
+  if (errno == ENOSYS)
+    missing = 1;
+  return -1;
+}
+
 int root_resolve(int rootfd, const char *path, int create, mode_t mode) {
-  return walk(rootfd, path, create, mode, NULL);
+  int fd = in_root(rootfd, path);
+  if (fd >= 0 || errno == ENOSYS)
+    return fd >= 0 ? fd : walk(rootfd, path, create, mode, NULL);
+  if (errno == ENOENT && (create & RESOLVE_OPTIONAL))
+    return -1;
+  if (errno != ENOENT || !create)
+    return walk(rootfd, path, create, mode, NULL); /* it says what is wrong */
+  /* Something is missing: the walk makes it, the kernel resolves the result. */
+  close(walk(rootfd, path, create, mode, NULL));
+  fd = in_root(rootfd, path);
+  if (fd < 0)
+    fail_errno("stage1: resolving %s", path);
+  return fd;
 }
 
 int root_resolve_parent(int rootfd, const char *path, char **last) {
   *last = NULL;
-  return walk(rootfd, path, 0, 0, last);
+  int dfd = walk(rootfd, path, 0, 0, last);
+  char *dir = xstrdup(path);
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/')
+    dir[--n] = 0;
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir)
+    strcpy(dir, "/");
+  else
+    *slash = 0;
+  int fd = in_root(rootfd, dir);
+  free(dir);
+  if (fd < 0) {
+    if (errno != ENOSYS)
+      fail_errno("stage1: resolving the parent of %s", path);
+    return dfd;
+  }
+  close(dfd);
+  return fd;
 }

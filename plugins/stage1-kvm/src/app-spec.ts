@@ -7,12 +7,12 @@ import { SpecBuilder } from "@rkt/isolation";
 import { appInitSpec, type AppInitSpecInput } from "@rkt/stage1-kit";
 
 /**
- * rkt's read-only paths. The guest init mounts the stage1's /sys read-only already (which
- * covers /sys/{block,bus,class,dev,devices,kernel}); /proc/sys (core_pattern, modprobe,
- * panic_on_oom among it), /proc/bus and /proc/sysrq-trigger are made read-only here, as
- * systemd-nspawn does for the nspawn flavor.
+ * rkt's read-only paths and runc's. The guest init mounts the stage1's /sys read-only already
+ * (which covers /sys/{block,bus,class,dev,devices,kernel}); /proc/sys (core_pattern, modprobe,
+ * panic_on_oom among it), /proc/bus, /proc/fs, /proc/irq and /proc/sysrq-trigger are made
+ * read-only here, as systemd-nspawn does for the nspawn flavor.
  */
-export const READONLY_PATHS: readonly string[] = ["/proc/bus", "/proc/sys", "/proc/sysrq-trigger"];
+export const READONLY_PATHS: readonly string[] = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
 /** The kit's input but what is the flavor's: its read-only paths, no cgroups, no list file. */
 export type AppSpecInput = Omit<AppInitSpecInput, "readonlyPaths" | "cgroups" | "seccompFile">;
