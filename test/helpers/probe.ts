@@ -1,26 +1,21 @@
-// The attacker's probe of the security tests (test/security/probes/probe.c): built static
-// with gcc for each test file, put into busybox images as /probe, its "KEY=VALUE" lines read
-// back. Each line may carry a tag ("TAG: KEY=VALUE", from the PROBE_TAG environment
+// The attacker's probe of the security tests (test/fixtures/probes/probe.c): built static
+// for each test file, put into busybox images as /probe, its "KEY=VALUE" lines read back. Each line may carry a tag ("TAG: KEY=VALUE", from the PROBE_TAG environment
 // variable) so that several apps and handlers can share one stdout.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { expect } from "vitest";
-import { join } from "node:path";
 import { buildAci, type AciSpec } from "../fixtures/aci.js";
-import { REPO, type Sandbox } from "./rkt.js";
+import type { Sandbox } from "./rkt.js";
+import { buildProbe } from "./static-c.js";
 
-const SOURCE = join(REPO, "test", "security", "probes", "probe.c");
-
-/** Builds the probe into the sandbox (once) and returns its path. */
-export function buildProbe(sb: Sandbox): string {
+/** The probe, built into the sandbox once; its path. */
+export function sandboxProbe(sb: Sandbox): string {
   const out = sb.path("probe");
-  if (!existsSync(out)) execFileSync("gcc", ["-static", "-O1", "-Wall", "-Werror", "-o", out, SOURCE], { stdio: "inherit" });
-  return out;
+  return existsSync(out) ? out : buildProbe("probe", out);
 }
 
 /** A busybox ACI with the probe as /probe; the app runs as root with the default isolators. */
 export function probeImage(sb: Sandbox, file: string, spec: Omit<AciSpec, "files"> & { files?: AciSpec["files"] }): string {
-  return buildAci(sb.path(file), { ...spec, files: { ...spec.files, probe: { copyFrom: buildProbe(sb), mode: 0o755 } } });
+  return buildAci(sb.path(file), { ...spec, files: { ...spec.files, probe: { copyFrom: sandboxProbe(sb), mode: 0o755 } } });
 }
 
 /** The probe's values, of the lines with that tag (untagged lines without one). */

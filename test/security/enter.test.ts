@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPod } from "../helpers/net.js";
 import { cleanupPods } from "../helpers/nspawn.js";
-import { buildProbe, confinement, probeImage, probeValues } from "../helpers/probe.js";
+import { confinement, probeImage, probeValues, sandboxProbe } from "../helpers/probe.js";
 import { RKT, Sandbox, waitUntil } from "../helpers/rkt.js";
 
 // Each app records its own confinement, then waits: what `rkt enter` must reproduce.
@@ -41,7 +41,7 @@ describe("rkt enter (nspawn): the app's confinement", () => {
 
   test("the image's /bin/bash, run by a bare rkt enter, is confined as its app and cannot read host files by handle", async () => {
     // Outside any pod the probe does read a host file this way: the attack is real.
-    expect(probeValues(execFileSync(buildProbe(sb), ["shocker", "/etc/hosts"], { encoding: "utf8" })).get("shocker")).toMatch(/^read-host-file:/);
+    expect(probeValues(execFileSync(sandboxProbe(sb), ["shocker", "/etc/hosts"], { encoding: "utf8" })).get("shocker")).toMatch(/^read-host-file:/);
 
     const bare = await sb.rkt(["enter", "--app=root", uuid]);
     expect(bare.stderr).toContain('no command specified, assuming "/bin/bash"');
