@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAci } from "./fixtures/aci.js";
 import { cleanupPods, sh } from "./helpers/nspawn.js";
-import { background, RKT, Sandbox, waitUntil } from "./helpers/rkt.js";
+import { background, inTerminal, RKT, Sandbox, waitUntil } from "./helpers/rkt.js";
 
 const RUN = ["--insecure-options=image", "run"];
 
@@ -186,15 +186,7 @@ describe("nspawn pods: enter, stop, gc", () => {
   });
 
   test("--interactive with a terminal: the app gets a terminal of its own, its exit code is rkt's", async () => {
-    const cmd = [RKT, `--dir=${sb.dataDir}`, ...RUN, "--interactive", img, "--exec=/bin/sh", "--", "-c", "test -t 0 && test -t 1 && echo on-a-tty; exit 3"];
-    let code = 0;
-    let out = "";
-    try {
-      out = execFileSync("script", ["-qec", cmd.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"], { encoding: "utf8", input: "" });
-    } catch (err) {
-      code = (err as { status: number }).status;
-      out = (err as { stdout: string }).stdout;
-    }
+    const { code, out } = inTerminal([RKT, `--dir=${sb.dataDir}`, ...RUN, "--interactive", img, "--exec=/bin/sh", "--", "-c", "test -t 0 && test -t 1 && echo on-a-tty; exit 3"]);
     expect(out).toMatch(/on-a-tty\r\n/);
     expect(code).toBe(3);
   });

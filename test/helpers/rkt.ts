@@ -1,5 +1,5 @@
 // Driving the real rkt binary as a user would, against a data directory of the test's own.
-import { spawn, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type SpawnOptions } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +17,8 @@ export interface Result {
 
 export interface RunOptions {
   input?: string;
+  /** Fds of ours the child also gets, as its fds 3, 4... */
+  extraFds?: number[];
   env?: Record<string, string>;
   cwd?: string;
   timeoutMs?: number;
@@ -68,7 +70,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     const spawnOpts: SpawnOptions = {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe", ...(opts.extraFds ?? [])],
     };
     const child = spawn(cmd, args, spawnOpts);
     let stdout = "";
@@ -85,6 +87,16 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     child.stdin!.on("error", () => {});
     child.stdin!.end(opts.input ?? "");
   });
+}
+
+/** Runs argv on a terminal of its own (util-linux script): its output (with \r\n) and exit code. */
+export function inTerminal(argv: string[]): { code: number; out: string } {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  try {
+    return { code: 0, out: execFileSync("script", ["-qec", quoted, "/dev/null"], { encoding: "utf8", input: "" }) };
+  } catch (err) {
+    return { code: (err as { status: number }).status, out: (err as { stdout: string }).stdout };
+  }
 }
 
 /** Waits until `check` is true, polling; fails after `timeoutMs`. */

@@ -3,27 +3,21 @@
 // command, which would read or write it from inside the pod. Only 0-2 (and what a spec names
 // with keep-fd) cross an exec of the helper.
 import { closeSync, openSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPod } from "../helpers/net.js";
 import { cleanupPods } from "../helpers/nspawn.js";
 import { probeImage, probeValues } from "../helpers/probe.js";
-import { RKT, Sandbox, type Result } from "../helpers/rkt.js";
+import { Sandbox, type Result } from "../helpers/rkt.js";
 
 /** rkt with two more open fds (3 and 4: a secret file of the host, read-write). */
-function rktWithFds(sb: Sandbox, args: string[]): Promise<Result> {
+async function rktWithFds(sb: Sandbox, args: string[]): Promise<Result> {
   writeFileSync(sb.path("secret"), "<<<host secret>>>");
   const fd = openSync(sb.path("secret"), "r+");
-  return new Promise((resolve, reject) => {
-    const child = spawn(RKT, [`--dir=${sb.dataDir}`, ...args], { stdio: ["ignore", "pipe", "pipe", fd, fd] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  try {
+    return await sb.rkt(args, { extraFds: [fd, fd] });
+  } finally {
     closeSync(fd);
-  });
+  }
 }
 
 describe("inherited file descriptors (nspawn)", () => {
