@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseHierarchies, planCgroups, type Hierarchy } from "./cgroups.js";
+import { parseHierarchies, planCgroups, volumeDevices, type Hierarchy } from "./cgroups.js";
 
 // /proc/self/mountinfo of a hybrid host like the one rkt-ts is developed on (shortened).
 const HYBRID = [
@@ -51,7 +51,7 @@ describe("planCgroups", () => {
     const withDevices: Hierarchy[] = [...hybrid, { version: 1, mount: "/sys/fs/cgroup/devices", controllers: ["devices"] }];
     const plan = planCgroups("u", withDevices, []);
     expect(plan.writes[0]).toEqual({ path: "/sys/fs/cgroup/devices/rkt/u/devices.deny", value: "a" });
-    expect(plan.writes.map((w) => w.value)).toContain("c 136:* rwm");
+    expect(plan.writes.map((w) => w.value)).toContain("c 136:* rw");
     expect(plan.writes.some((w) => /b 8/.test(w.value))).toBe(false);
     expect(planCgroups("u", withDevices, [], { devicePolicy: false }).writes).toEqual([]);
   });
@@ -60,11 +60,26 @@ describe("planCgroups", () => {
     const plan = planCgroups("u", hybrid, []);
     expect(plan.devices?.dir).toBe("/sys/fs/cgroup/unified/rkt/u");
     expect(plan.devices?.rules).toContain("c:1:3:rwm");
-    expect(plan.devices?.rules).toContain("c:136:*:rwm");
+    expect(plan.devices?.rules).toContain("c:136:*:rw");
     expect(plan.devices?.rules.some((r) => r.startsWith("b:"))).toBe(false);
     expect(planCgroups("u", hybrid, [], { devicePolicy: false }).devices).toBeUndefined();
     const v1Only = hybrid.filter((h) => h.version === 1);
     expect(planCgroups("u", v1Only, []).devices).toBeUndefined();
+  });
+
+  test("device nodes given as host volumes are allowed, read-only ones for reading only", () => {
+    const host = { kind: "host" };
+    const devices = volumeDevices([
+      { source: "/dev/null", readOnly: false, volume: host },
+      { source: "/dev/zero", readOnly: true, volume: host },
+      { source: "/etc", readOnly: false, volume: host },
+      { source: "/dev/null", readOnly: false, volume: { kind: "empty" } },
+    ]);
+    expect(devices).toEqual(["c 1:3 rw", "c 1:5 r"]);
+    const withDevices: Hierarchy[] = [...hybrid, { version: 1, mount: "/sys/fs/cgroup/devices", controllers: ["devices"] }];
+    const plan = planCgroups("u", withDevices, [], { devicePolicy: true, extraDevices: ["c 10:237 rw"] });
+    expect(plan.writes.map((w) => w.value)).toContain("c 10:237 rw");
+    expect(plan.devices?.rules).toContain("c:10:237:rw");
   });
 
   test("v1 limits: memory, cfs quota and shares in the app's cgroups, bound into the pod", () => {

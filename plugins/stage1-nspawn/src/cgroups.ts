@@ -11,7 +11,7 @@
 // silently.
 import { safeJoin } from "@rkt/stage1-api";
 import type { AppIsolation } from "@rkt/stage1-kit";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { IN_POD } from "./layout.js";
 
@@ -170,12 +170,41 @@ function limitsOf(iso: AppIsolation): Limit[] {
  */
 export const POD_DEVICES: readonly string[] = [
   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+  "c 5:0 rwm", "c 10:200 rwm",
+  // Terminals are opened, never made (nspawn makes /dev/ptmx a symlink to pts/ptmx), as
+  // systemd's "char-pts rw": rkt's TestDevices wants mknod of the old ptmx to fail.
+  "c 5:1 rw", "c 5:2 rw", "c 136:* rw",
 ];
 
 export interface CgroupOptions {
   /** The pod may use POD_DEVICES only (cgroup v1 and v2); off with --insecure-options=paths, as in rkt. */
   devicePolicy: boolean;
+  /** More devices the policy allows: the device nodes the apps get as volumes (volumeDevices). */
+  extraDevices?: readonly string[];
+}
+
+/**
+ * The devices given to apps as host volumes, as rkt's DeviceAllow= lines for them: read, and
+ * write unless the volume is read-only ("c 10:237 rw").
+ */
+export function volumeDevices(mounts: readonly { source: string; readOnly: boolean; volume: { kind: string } }[]): string[] {
+  const out: string[] = [];
+  for (const m of mounts) {
+    if (m.volume.kind !== "host") continue;
+    let st;
+    try {
+      st = statSync(m.source);
+    } catch {
+      continue; // the helper reports a missing source
+    }
+    if (!st.isCharacterDevice() && !st.isBlockDevice()) continue;
+    // glibc's major()/minor() of a 64-bit dev_t.
+    const dev = BigInt(st.rdev);
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+    out.push(`${st.isCharacterDevice() ? "c" : "b"} ${major}:${minor} r${m.readOnly ? "" : "w"}`);
+  }
+  return out;
 }
 
 /** "c 1:3 rwm" as the helper's devices directive takes it: "c:1:3:rwm". */
@@ -198,11 +227,11 @@ export function planCgroups(
     if (opts.devicePolicy && h.version === 1 && h.controllers.includes("devices")) {
       const dir = podCgroup(h, uuid);
       plan.writes.push({ path: join(dir, "devices.deny"), value: "a" });
-      for (const d of POD_DEVICES) plan.writes.push({ path: join(dir, "devices.allow"), value: d });
+      for (const d of [...POD_DEVICES, ...(opts.extraDevices ?? [])]) plan.writes.push({ path: join(dir, "devices.allow"), value: d });
     }
   }
   const v2 = joined.find((h) => h.version === 2);
-  if (opts.devicePolicy && v2) plan.devices = { dir: podCgroup(v2, uuid), rules: POD_DEVICES.map(deviceRule) };
+  if (opts.devicePolicy && v2) plan.devices = { dir: podCgroup(v2, uuid), rules: [...POD_DEVICES, ...(opts.extraDevices ?? [])].map(deviceRule) };
   const v2Enabled = new Set<string>();
   const bound = new Set<Hierarchy>();
   for (const app of apps) {

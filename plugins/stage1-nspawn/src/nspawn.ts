@@ -32,7 +32,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isatty } from "node:tty";
 import { appSpec } from "./app-spec.js";
-import { applyCgroupPlan, hostHierarchies, planCgroups, podCgroupPath, removePodCgroups } from "./cgroups.js";
+import { applyCgroupPlan, hostHierarchies, planCgroups, podCgroupPath, removePodCgroups, volumeDevices } from "./cgroups.js";
 import { IN_POD, layoutStage1Root } from "./layout.js";
 import { podNetns } from "./network.js";
 import { nspawnCommand } from "./nspawn-command.js";
@@ -89,7 +89,7 @@ export class NspawnStage1 implements Stage1 {
       pod.uuid,
       hostHierarchies(),
       apps.map((a) => ({ name: a.app.name, isolation: a.isolation })),
-      { devicePolicy: !options.insecure.paths },
+      { devicePolicy: !options.insecure.paths, extraDevices: volumeDevices(apps.flatMap((a) => a.app.mounts)) },
     );
     const exec = nspawnCommand({ pod, options, hostname, netns, isolations, tty, unifiedCgroups: cgroups.unifiedApps });
     for (const w of cgroups.warnings) this.logger.warn(w);
