@@ -4,13 +4,15 @@
  * of the stage1 root is left in it: no pod spec, no env files, no other app's root, no status
  * files, no helper binary; a second chroot ends at the app's root.
  *
- * A short-lived child makes it; the init keeps an fd of the namespace (nsfs), which keeps it
- * alive for the app's handlers (pre-start, post-stop) and every rkt enter session, each of
- * which joins it with setns (app.c). The init's own namespace is never changed. */
+ * A short-lived child makes it and hands the init an fd of the namespace (nsfs, opened while
+ * the init's /proc is still its /proc; SCM_RIGHTS), which keeps it alive for the app's
+ * handlers (pre-start, post-stop) and every rkt enter session, each of which joins it with
+ * setns (app.c). The init's own namespace is never changed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -26,6 +28,9 @@ NORETURN static void make_ns(const struct spec *s, int ready) {
    * recursive volumes) still propagate in. */
   if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) != 0)
     fail_errno("stage1: making / a recursive slave mount");
+  int nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    fail_errno("stage1: opening the mount namespace of %s", s->root);
   /* pivot_root needs the new root to be a mount point: a recursive bind of the root onto
    * itself (the overlay of an image is one already; a copied root is not). */
   if (mount(s->root, s->root, NULL, MS_BIND | MS_REC, NULL) != 0)
@@ -46,12 +51,22 @@ NORETURN static void make_ns(const struct spec *s, int ready) {
     fail_errno("stage1: unmounting the old root of %s", s->root);
   if (chdir("/") != 0)
     fail_errno("stage1: chdir / in %s", s->root);
-  /* Tell the parent the namespace is ready and wait until it holds it. */
+  /* The namespace is ready: its fd to the parent. */
   char c = 1;
-  if (write(ready, &c, 1) != 1)
-    _exit(EXIT_RKT);
-  while (read(ready, &c, 1) < 0 && errno == EINTR)
-    ;
+  struct iovec iov = {.iov_base = &c, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } cm;
+  memset(&cm, 0, sizeof cm);
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &nsfd, sizeof nsfd);
+  if (sendmsg(ready, &m, 0) != 1)
+    fail_errno("stage1: handing over the mount namespace of %s", s->root);
   _exit(0);
 }
 
@@ -68,18 +83,20 @@ int app_mount_ns(const struct spec *s) {
   }
   close(sp[1]);
   char c;
+  struct iovec iov = {.iov_base = &c, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } cm;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
   ssize_t n;
-  while ((n = read(sp[0], &c, 1)) < 0 && errno == EINTR)
+  while ((n = recvmsg(sp[0], &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
     ;
   int fd = -1;
-  if (n == 1) {
-    char p[64];
-    snprintf(p, sizeof p, "/proc/%d/ns/mnt", (int)pid);
-    fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      fail_errno("stage1: opening %s", p);
-  }
-  close(sp[0]); /* the child exits */
+  struct cmsghdr *h = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+  if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
+    memcpy(&fd, CMSG_DATA(h), sizeof fd);
+  close(sp[0]);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
