@@ -112,7 +112,9 @@ void dev_policy_attach(const char *cgroup_dir, const struct dev_rule *rules, siz
   int prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
   free(insns);
   if (prog < 0)
-    fail_errno("stage1: loading the device policy (BPF) for %s%s%s", cgroup_dir, *log ? ": " : "", log);
+    fail("stage1: loading the device policy (a BPF program) for %s: %s%s%s (--insecure-options=paths runs "
+         "the pod without one)",
+         cgroup_dir, strerror(errno), *log ? ": " : "", log);
   int cg = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg < 0)
     fail_errno("stage1: opening the cgroup %s", cgroup_dir);
@@ -122,7 +124,8 @@ void dev_policy_attach(const char *cgroup_dir, const struct dev_rule *rules, siz
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof attr) != 0)
-    fail_errno("stage1: attaching the device policy to %s", cgroup_dir);
+    fail("stage1: attaching the device policy to %s: %s (--insecure-options=paths runs the pod without one)",
+         cgroup_dir, strerror(errno));
   /* The cgroup holds the program now, until it is removed. */
   close(cg);
   close(prog);

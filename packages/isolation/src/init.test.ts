@@ -1,7 +1,8 @@
 // The helper's pod modes, with real processes: the app isolation directives (caps,
 // no-new-privs, seccomp, cgroup, oom-score-adj), `pod` (host side, then exec in place) and
 // `init` (the pod's PID 1: several apps, exit codes, stop, event handlers).
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -130,10 +131,11 @@ interface InitPod {
   spec: string;
 }
 
-/** An init pod spec with one busybox root per app (no mounts: the init runs in our namespaces). */
-function initPod(apps: { name: string; directives: [string, ...(string | number)[]][] }[], timeout = 2): InitPod {
+/** An init pod spec with one busybox root per app (each in a mount namespace of its own). */
+function initPod(apps: { name: string; directives: [string, ...(string | number)[]][] }[], timeout = 2, control?: string): InitPod {
   const dir = tmp.make();
   const pod = new SpecBuilder().directive('stop-timeout', String(timeout)).directive('ready-file', join(dir, 'ready'));
+  if (control) pod.directive('control-socket', join(dir, control));
   for (const a of apps) {
     const root = makeBusyboxRoot(join(dir, a.name));
     const s = new SpecBuilder().directive('root', root).directive('env', 'PATH=/bin').directive('status-file', join(dir, `${a.name}.status`));
@@ -224,5 +226,77 @@ describe('rkt-isolation init', () => {
       expect(b.status).toBe(254);
       expect(b.stderr).toContain(msg);
     }
+  });
+});
+
+/** Frames of the control channel (native/vm.h): 8-byte header, payload. */
+function frame(type: number, chan: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt8(type, 0);
+  h.writeUInt16LE(chan, 2);
+  h.writeUInt32LE(payload.length, 4);
+  return Buffer.concat([h, payload]);
+}
+
+function frames(data: Buffer): { type: number; chan: number; payload: Buffer }[] {
+  const out = [];
+  for (let off = 0; off + 8 <= data.length; ) {
+    const len = data.readUInt32LE(off + 4);
+    out.push({ type: data.readUInt8(off), chan: data.readUInt16LE(off + 2), payload: data.subarray(off + 8, off + 8 + len) });
+    off += 8 + len;
+  }
+  return out;
+}
+
+describe('the control channel of rkt-isolation init', () => {
+  it('runs a command in an app with its confinement: passed fds or relayed pipes; refuses what it cannot do', async () => {
+    const p = initPod(
+      [{ name: 'a', directives: [['bind', '/proc', '/proc', 'rec'], ['caps', 'CAP_KILL'], ['uid', 1000], ['exec', ...sh('while true; do sleep 0.05; done')]] }],
+      1,
+      'ctl/control.sock',
+    );
+    const init = start(helper, ['init', p.spec]);
+    pids.push(init.pid);
+    const ready = () => {
+      try {
+        return readlinkSync(join(p.dir, 'ready')) === 'ready';
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(ready, 'the init to be ready', 20_000);
+    expect(statSync(join(p.dir, 'ctl')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(p.dir, 'ctl/control.sock')).mode & 0o777).toBe(0o600);
+
+    const enter = async (app: string, passFds: boolean, script: string, input: string) => {
+      const spec = new SpecBuilder().directive('control-socket', join(p.dir, 'ctl/control.sock')).directive('app', app);
+      if (passFds) spec.directive('pass-fds');
+      spec.directive('env', 'PATH=/bin').directive('exec', '/bin/sh', '-c', script);
+      writeSpec(join(p.dir, 'enter.spec'), spec);
+      const c = start(helper, ['ctl-enter', join(p.dir, 'enter.spec')], { stdio: ['pipe', 'pipe', 'pipe'] });
+      c.child.stdin!.end(input);
+      return c.done;
+    };
+    const script = 'cat; id -u; grep CapBnd /proc/self/status; test -e /bin/busybox && test ! -e /a.spec && echo in-root; echo err >&2; exit 4';
+    for (const passFds of [true, false]) {
+      const r = await enter('a', passFds, script, 'from stdin\n');
+      expect(r, `pass-fds ${passFds}`).toMatchObject({ status: 4, stdout: 'from stdin\n1000\nCapBnd:\t0000000000000020\nin-root\n', stderr: 'err\n' });
+    }
+    const none = await enter('nope', true, 'true', '');
+    expect(none).toMatchObject({ status: 254, stderr: 'stage1: the pod has no app nope\n' });
+
+    // A request this init does not know: a clear refusal on its channel, the connection stays usable.
+    const sock = createConnection(join(p.dir, 'ctl/control.sock'));
+    let got = Buffer.alloc(0);
+    sock.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+    sock.write(frame(99, 7, Buffer.from('what')));
+    await waitFor(() => frames(got).some((f) => f.type === 7), 'the refusal');
+    const [err, exit] = frames(got);
+    expect([err!.type, err!.chan, err!.payload.toString()]).toEqual([3, 7, 'stage1: unsupported request 99\n']);
+    expect([exit!.type, exit!.chan, exit!.payload.readInt32LE(0)]).toEqual([7, 7, 254]);
+    sock.destroy();
+
+    process.kill(init.pid, 'SIGTERM');
+    expect((await init.done).status).toBe(0);
   });
 });
