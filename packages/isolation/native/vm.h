@@ -89,7 +89,7 @@ int vm_queue_flush(struct vm_queue *q, int fd);
 /* Writes everything, waiting for fd as needed: 0 ok, -1 error. */
 int vm_queue_flush_all(struct vm_queue *q, int fd);
 
-/* The sending side of stdin (the supervisor's for the pod, vm-enter's for its session; both
+/* The sending side of stdin (the supervisor's for the pod, ctl-enter's for its session; both
  * on channel 0, which the supervisor renumbers for a session): VF_IN frames within the
  * window the guest grants, VF_IN_EOF at the end. */
 struct vm_stdin {
