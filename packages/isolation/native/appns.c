@@ -53,19 +53,7 @@ NORETURN static void make_ns(const struct spec *s, int ready) {
     fail_errno("stage1: chdir / in %s", s->root);
   /* The namespace is ready: its fd to the parent. */
   char c = 1;
-  struct iovec iov = {.iov_base = &c, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } cm;
-  memset(&cm, 0, sizeof cm);
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
-  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-  h->cmsg_level = SOL_SOCKET;
-  h->cmsg_type = SCM_RIGHTS;
-  h->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(h), &nsfd, sizeof nsfd);
-  if (sendmsg(ready, &m, 0) != 1)
+  if (send_with_fds(ready, &c, 1, &nsfd, 1) != 1)
     fail_errno("stage1: handing over the mount namespace of %s", s->root);
   _exit(0);
 }
@@ -83,19 +71,9 @@ int app_mount_ns(const struct spec *s) {
   }
   close(sp[1]);
   char c;
-  struct iovec iov = {.iov_base = &c, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } cm;
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
-  ssize_t n;
-  while ((n = recvmsg(sp[0], &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-    ;
-  int fd = -1;
-  struct cmsghdr *h = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
-  if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-    memcpy(&fd, CMSG_DATA(h), sizeof fd);
+  int fd = -1, nfds = 0;
+  if (recv_with_fds(sp[0], &c, 1, &fd, &nfds, 1) != 1 || nfds != 1)
+    fd = -1;
   close(sp[0]);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

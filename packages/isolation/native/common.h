@@ -62,6 +62,13 @@ int write_all(int fd, const void *p, size_t n);
 int mkdir_p(const char *path, mode_t mode);
 char *read_file(const char *path, size_t max, size_t *len);
 
+/* Unix sockets with fds attached (SCM_RIGHTS). send: the bytes sent, or -1. recv: at most len
+ * bytes; the fds that came with them are appended to fds (*nfds counts them, at most max in
+ * all: more, or a truncated control message, is an error, EPROTO, the extras closed). */
+#define MAX_PASSED_FDS 4
+ssize_t send_with_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
+ssize_t recv_with_fds(int sock, void *data, size_t len, int *fds, int *nfds, int max);
+
 /* mountinfo.c */
 struct mount_entry {
   int id, parent;

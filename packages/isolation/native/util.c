@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -368,4 +369,65 @@ char *read_file(const char *path, size_t max, size_t *len) {
   if (len)
     *len = n;
   return b;
+}
+
+ssize_t send_with_fds(int sock, const void *data, size_t len, const int *fds, int nfds) {
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * MAX_PASSED_FDS)];
+    struct cmsghdr align;
+  } cm;
+  if (nfds > MAX_PASSED_FDS) {
+    errno = EINVAL;
+    return -1;
+  }
+  memset(&cm, 0, sizeof cm);
+  struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+                     .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+  ssize_t w;
+  do
+    w = sendmsg(sock, &m, MSG_NOSIGNAL);
+  while (w < 0 && errno == EINTR);
+  return w;
+}
+
+ssize_t recv_with_fds(int sock, void *data, size_t len, int *fds, int *nfds, int max) {
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * MAX_PASSED_FDS)];
+    struct cmsghdr align;
+  } cm;
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
+  ssize_t n;
+  do
+    n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  int extra = (m.msg_flags & MSG_CTRUNC) != 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int got;
+      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+      if (*nfds < max) {
+        fds[(*nfds)++] = got;
+      } else {
+        close(got);
+        extra = 1;
+      }
+    }
+  }
+  if (extra) {
+    errno = EPROTO;
+    return -1;
+  }
+  return n;
 }

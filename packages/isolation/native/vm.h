@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
+
 enum vm_frame_type {
   VF_READY = 1,   /* guest -> host: booted; the pod's init starts the apps now */
   VF_OUT = 2,     /* guest -> host: stdout bytes of the channel */
@@ -56,7 +58,7 @@ struct vm_frame_hdr {
 
 #define VM_FRAME_MAX (64u * 1024)  /* largest payload */
 #define VM_IN_WINDOW (64u * 1024)  /* unacknowledged stdin bytes per channel */
-#define VM_MAX_FDS 4               /* fds a frame may carry (SCM_RIGHTS) */
+#define VM_MAX_FDS MAX_PASSED_FDS  /* fds a frame may carry (SCM_RIGHTS) */
 
 /* Names of the virtio-serial port and the 9p share, as QEMU's command line gives them. */
 #define VM_PORT_CONTROL "rkt.control"

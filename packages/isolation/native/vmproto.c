@@ -63,39 +63,10 @@ int vm_reader_fill(struct vm_reader *r, int fd) {
 
 int vm_reader_fill_fds(struct vm_reader *r, int fd, int *fds, int *nfds, int max) {
   reader_room(r);
-  union {
-    char buf[CMSG_SPACE(sizeof(int) * VM_MAX_FDS)];
-    struct cmsghdr align;
-  } cm;
-  struct iovec iov = {.iov_base = r->p + r->len, .iov_len = r->cap - r->len};
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf};
-  ssize_t n;
-  do
-    n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  ssize_t n = recv_with_fds(fd, r->p + r->len, r->cap - r->len, fds, nfds, max);
   if (n < 0)
     return -1;
-  int extra = (m.msg_flags & MSG_CTRUNC) != 0;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-      continue;
-    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < k; i++) {
-      int got;
-      memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-      if (*nfds < max) {
-        fds[(*nfds)++] = got;
-      } else {
-        close(got);
-        extra = 1;
-      }
-    }
-  }
   r->len += (size_t)n;
-  if (extra) {
-    errno = EPROTO;
-    return -1;
-  }
   return n == 0 ? 0 : 1;
 }
 
@@ -200,23 +171,7 @@ int vm_write_frame_fds(int fd, int type, unsigned chan, const void *payload, siz
   vm_queue_frame(&q, type, chan, payload, n);
   int r = 0;
   if (nfds > 0) { /* the fds ride on the frame's first bytes */
-    union {
-      char buf[CMSG_SPACE(sizeof(int) * VM_MAX_FDS)];
-      struct cmsghdr align;
-    } cm;
-    memset(&cm, 0, sizeof cm);
-    struct iovec iov = {.iov_base = q.p, .iov_len = q.len};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
-                       .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds)};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-    memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-    ssize_t w;
-    do
-      w = sendmsg(fd, &m, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
+    ssize_t w = send_with_fds(fd, q.p, q.len, fds, nfds);
     if (w < 0)
       r = -1;
     else
