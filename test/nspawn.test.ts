@@ -135,7 +135,7 @@ describe("rkt run (nspawn, the default stage1)", () => {
     expect(r.stdout).toBe("Uid: 1000 1000 1000 1000\nGid: 100 100 100 100\nGroups: 400 500 \n");
     const unknown = await sb.rkt([...RUN, img, "--user=nobody-here"]);
     expect(unknown.code).toBe(254);
-    expect(unknown.stderr).toMatch(/user "nobody-here" not found in the image's \/etc\/passwd/);
+    expect(unknown.stderr).toMatch(/"nobody-here" user not found in the image's \/etc\/passwd/);
   });
 
   test("environment and working directory", async () => {

@@ -129,7 +129,15 @@ describe("rkt run --stage1-name=fly", () => {
   test("an unknown user is a clear error", async () => {
     const r = await sb.rkt([...FLY, hello, "--user=nobody-here", "--exec=/bin/id"]);
     expect(r.code).toBe(254);
-    expect(r.stderr).toMatch(/user "nobody-here" not found in the image's \/etc\/passwd/);
+    expect(r.stderr).toMatch(/"nobody-here" user not found in the image's \/etc\/passwd/);
+  });
+
+  test("a user or group path that is not in the image says so in rkt's words", async () => {
+    const u = await sb.rkt([...FLY, hello, "--user=/etc/nofile", "--exec=/bin/id"]);
+    expect(u.code).toBe(254);
+    expect(u.stderr).toMatch(/user path "\/etc\/nofile" in the image: no such file or directory/);
+    const g = await sb.rkt([...FLY, hello, "--group=/etc/nofile", "--exec=/bin/id"]);
+    expect(g.stderr).toMatch(/group path "\/etc\/nofile" in the image: no such file or directory/);
   });
 
   test("working directory", async () => {
