@@ -113,6 +113,14 @@ describe("appc discovery", () => {
     expect(label.stderr).toContain('fetch: requested value for label "version": "3.0" differs from fetched aci label value: "1.2.0"');
   });
 
+  test("with --insecure-options=image the name is not verified either: a mismatch is reported, as rkt", async () => {
+    const r = await rkt(["--insecure-options=image", "fetch", `${host}/wrong:1.0`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `image: warning: error when reading the app name: "${host}/wrong" expected but "example.com/signed1" found (not refused: image verification is disabled)`,
+    );
+  });
+
   test("plain HTTP discovery needs --insecure-options=http", async () => {
     const refused = await rkt(["fetch", `${plainHost}/tool`]);
     expect(refused.code).toBe(254);
