@@ -5,7 +5,7 @@
 // the image and remember the URL.
 import type { NameValue } from "@rkt/stage1-api";
 import { readAciManifest, type RemoteRecord } from "@rkt/store";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import { downloadFile } from "./download.js";
@@ -113,7 +113,7 @@ export class RemoteAciFetcher {
       });
       return imported;
     } finally {
-      rmSync(dl.file, { force: true });
+      dl.done();
     }
   }
 
@@ -126,6 +126,7 @@ export class RemoteAciFetcher {
         etag,
         allowHttp,
         progress: (t) => this.ctx.reporter.stderr(t),
+        log: (t) => this.ctx.reporter.log("image", t),
         tty: process.stderr.isTTY === true,
       });
     } catch (err) {
