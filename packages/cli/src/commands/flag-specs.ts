@@ -5,7 +5,7 @@ import type { FlagSpec } from "../flags.js";
 export const STAGE1_FLAGS: FlagSpec[] = [
   { name: "stage1-url", type: "string", usage: "URL of an image to use as stage1 (http, https or file; file also takes a packed plugin)" },
   { name: "stage1-path", type: "string", usage: "absolute or relative path to a stage1 plugin directory, a packed plugin (.tgz) or an image to use as stage1" },
-  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin, or of a stage1 image in the store" },
+  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin, or of a stage1 image (from the store, else found by discovery)" },
   { name: "stage1-hash", type: "string", usage: "hash of an image in the store to use as stage1" },
   { name: "stage1-from-dir", type: "string", usage: "filename of an image in the stage1 images directory to use as stage1" },
 ];
