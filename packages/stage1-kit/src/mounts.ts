@@ -77,6 +77,18 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
   return out.sort((a, b) => depth(a) - depth(b));
 }
 
+/**
+ * Whether a volume is mounted on `path` or on a directory above it: what the app asked for
+ * there wins over the files a stage1 generates (/etc/hosts, /etc/resolv.conf), as in rkt.
+ */
+export function mountedOver(mounts: readonly AppMount[], path: string): boolean {
+  const p = normalizeTarget(path);
+  return mounts.some((m) => {
+    const t = normalizeTarget(m.target);
+    return t === p || t === "/" || p.startsWith(`${t}/`);
+  });
+}
+
 /** rkt names an implicit volume after the app and the mount point. */
 export function implicitEmptyVolume(app: string, mountPoint: string): Volume {
   return { name: `${app}-${mountPoint}`, kind: "empty", mode: "0755", uid: 0, gid: 0 };
