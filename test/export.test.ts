@@ -1,7 +1,7 @@
 // rkt export UUID FILE.aci: an ACI of an exited pod's app, its image's manifest and its root
 // as the app left it, with rkt's --app, --overwrite and messages; on overlay and copied roots
 // (--no-overlay), fly and nspawn. Nothing stays mounted on the host.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAci } from "./fixtures/aci.js";
 import { cleanupPods, sh } from "./helpers/nspawn.js";
@@ -84,5 +84,12 @@ describe("rkt's rules", () => {
     const over = await sb.rkt(["export", "--overwrite", uuid, sb.path("there.aci")]);
     expect(over.code, over.stderr).toBe(0);
     expect(readFileSync(sb.path("there.aci")).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    // A symlink planted where the ACI goes is replaced, never written through.
+    writeFileSync(sb.path("victim"), "untouched");
+    symlinkSync(sb.path("victim"), sb.path("link.aci"));
+    const planted = await sb.rkt(["export", "--overwrite", uuid, sb.path("link.aci")]);
+    expect(planted.code, planted.stderr).toBe(0);
+    expect(readFileSync(sb.path("victim"), "utf8")).toBe("untouched");
+    expect(lstatSync(sb.path("link.aci")).isFile()).toBe(true);
   });
 });

@@ -6,7 +6,8 @@ import { acNameProblem } from "@rkt/appc";
 import type { RootfsSource } from "@rkt/stage1-api";
 import { podLayout } from "@rkt/stage1-api";
 import { createRequire } from "node:module";
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
@@ -32,11 +33,14 @@ export function exportPodApp(ctx: RktContext, pod: Pod, opts: ExportOptions): vo
     const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id));
     const name = chooseApp(ctx, context.apps.map((a) => a.name), opts.app);
     const app = context.apps.find((a) => a.name === name)!;
+    if (!opts.overwrite && existsSync(opts.out)) throw new RktError("error building aci: target file exists (try --overwrite)");
+    // Written to a file made exclusively under an unpredictable name next to the target,
+    // then renamed over it: a file or symlink someone placed there is never written through.
+    const tmp = `${opts.out}.${randomBytes(6).toString("hex")}.rkt-export-tmp`;
     let fd: number;
     try {
-      fd = openSync(opts.out, opts.overwrite ? "w" : "wx", 0o644);
+      fd = openSync(tmp, "wx", 0o644);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new RktError("error building aci: target file exists (try --overwrite)");
       throw new RktError(`error building aci: unable to open target ${opts.out}: ${(err as Error).message}`);
     }
     const stage = mkdtempSync(join(ctx.store.paths.tmp, `export-${pod.uuid}-`));
@@ -44,14 +48,18 @@ export function exportPodApp(ctx: RktContext, pod: Pod, opts: ExportOptions): vo
       // The image's manifest as the pod recorded it.
       copyFileSync(join(pod.dir, podLayout.appsInfo, name, "manifest"), join(stage, "manifest"));
       archive(stage, app.rootfs, fd);
-    } catch (err) {
       closeSync(fd);
-      rmSync(opts.out, { force: true });
+      fd = -1;
+      if (!opts.overwrite) linkSync(tmp, opts.out); // fails if the target appeared meanwhile
+      else renameSync(tmp, opts.out);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new RktError("error building aci: target file exists (try --overwrite)");
       throw err;
     } finally {
+      if (fd >= 0) closeSync(fd);
+      rmSync(tmp, { force: true });
       rmSync(stage, { recursive: true, force: true });
     }
-    closeSync(fd);
   } finally {
     lock.release();
   }
