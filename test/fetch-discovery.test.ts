@@ -113,6 +113,41 @@ describe("appc discovery", () => {
     expect(label.stderr).toContain('fetch: requested value for label "version": "3.0" differs from fetched aci label value: "1.2.0"');
   });
 
+  test("with --insecure-options=image the name is not verified either: a mismatch is reported, as rkt", async () => {
+    const r = await rkt(["--insecure-options=image", "fetch", `${host}/wrong:1.0`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `image: warning: error when reading the app name: "${host}/wrong" expected but "example.com/signed1" found (not refused: image verification is disabled)`,
+    );
+  });
+
+  test("dependencies that are not in the store are discovered and fetched, breadth first, then rendered with the image", async () => {
+    const serveAci = (path: string, file: string) => {
+      gpg.sign(key, file);
+      site.routes.set(path, { file });
+      site.routes.set(`${path}.asc`, { file: `${file}.asc` });
+    };
+    const base = buildAci(sb.path("dep-base.aci"), { name: `${host}/dep-base`, version: "latest", files: { "base-file": "from base\n" } });
+    const lib = buildAci(sb.path("dep-lib.aci"), { name: `${host}/dep-lib`, version: "2", files: { "lib-file": "from lib\n" }, dependencies: [{ imageName: `${host}/dep-base` }] });
+    const top = buildAci(sb.path("dep-top.aci"), {
+      name: `${host}/dep-top`,
+      version: "1.0",
+      app: { exec: ["/bin/sh", "-c", "cat /base-file /lib-file"], user: "0", group: "0" },
+      dependencies: [{ imageName: `${host}/dep-lib`, labels: [{ name: "version", value: "2" }] }, { imageName: `${host}/dep-base` }],
+    });
+    serveAci(`/aci/${host}/dep-base-latest-linux-amd64.aci`, base);
+    serveAci(`/aci/${host}/dep-lib-2-linux-amd64.aci`, lib);
+    serveAci(`/aci/${host}/dep-top-1.0-linux-amd64.aci`, top);
+    const r = await rkt(["--debug", "fetch", `${host}/dep-top:1.0`]);
+    expect(r.code, r.stderr).toBe(0);
+    const fetched = [...r.stderr.matchAll(/image: fetching image from https:\/\/[^/]+\/aci\/[^/]+\/(dep-[a-z]+)-/g)].map((m) => m[1]);
+    expect(fetched).toEqual(["dep-top", "dep-lib", "dep-base"]);
+    // dep-base was asked for twice (by dep-top and dep-lib): fetched once.
+    expect(site.hits(`/aci/${host}/dep-base-latest-linux-amd64.aci`, 200)).toHaveLength(1);
+    const run = await rkt(["run", "--stage1-name=fly", `${host}/dep-top:1.0`]);
+    expect(run.stdout, run.stderr).toBe("from base\nfrom lib\n");
+  });
+
   test("plain HTTP discovery needs --insecure-options=http", async () => {
     const refused = await rkt(["fetch", `${plainHost}/tool`]);
     expect(refused.code).toBe(254);

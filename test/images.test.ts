@@ -1,7 +1,8 @@
 // rkt image *, rkt config and rkt completion with rkt's semantics and formats.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAci, manifestFor } from "./fixtures/aci.js";
@@ -113,6 +114,34 @@ describe("rkt image cat-manifest, export, extract, render", () => {
 });
 
 describe("rkt image rm and gc", () => {
+  test("the size of a rendered image is rkt's: the ACI plus its tree store directory, counted as rkt counts it", async () => {
+    // As rkt's TestImageSize: the tree directory is what `image render` writes (manifest and
+    // rootfs) plus the hash, image and rendered files; rkt's DirSize counts every entry, the
+    // directory itself included, and a hard-linked file once.
+    const dirSize = (root: string): number => {
+      const seen = new Set<number>();
+      let total = 0;
+      const walk = (p: string): void => {
+        const st = lstatSync(p);
+        if (st.nlink > 1 && !st.isDirectory()) {
+          if (seen.has(st.ino)) return;
+          seen.add(st.ino);
+        }
+        total += st.size;
+        if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+      };
+      walk(root);
+      return total;
+    };
+    const out = sb.path("render-size");
+    expect((await sb.rkt(["image", "render", "--overwrite", key, out])).code).toBe(0);
+    for (const f of ["hash", "image"]) writeFileSync(join(out, f), key);
+    writeFileSync(join(out, "rendered"), "");
+    const list = await sb.rkt(["image", "list", "--full", "--no-legend", "--fields=id,size"]);
+    const aci = gunzipSync(readFileSync(aciFile)).length;
+    expect(list.stdout).toContain(`${key}\t${aci + dirSize(out)}\n`);
+  });
+
   test("size grows by the rendered tree, image gc keeps trees in use", async () => {
     const local = new Sandbox("imagegc");
     try {

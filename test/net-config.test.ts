@@ -18,7 +18,8 @@ const BRIDGE = `br-${TAG}`;
 const BRIDGE_DEV = `rkt-t${TAG}`.slice(0, 15);
 const DNSNET = `dns-${TAG}`;
 const PROXIED = `proxied-${TAG}`;
-const NETS = [PTP, BRIDGE, DNSNET, PROXIED];
+const CAPS = `caps-${TAG}`;
+const NETS = [PTP, BRIDGE, DNSNET, PROXIED, CAPS];
 
 /** This file's bridges (rkt-t<tag>, holding 10.213.8.1), of this run or an earlier one. */
 function removeTestBridges(): void {
@@ -107,13 +108,26 @@ describe("user networks (nspawn)", () => {
     const uuidFile = sb.path("uuid-conflict");
     const second = await sb.rkt([...RUN, `--net=${PTP}:IP=10.213.7.99`, `--uuid-file-save=${uuidFile}`, img]);
     expect(second.code).toBe(254);
-    expect(second.stderr).toMatch(/^run: stage1: failed to setup network: network .*requested IP address 10\.213\.7\.99 is not available/m);
+    // rkt's words (its host-local's), which name the address and the network.
+    expect(second.stderr).toMatch(new RegExp(`^run: stage1: failed to setup network: network ${PTP}: requested IP address "10\\.213\\.7\\.99" is not available in network: ${PTP} \\(`, "m"));
     expectNothingLeft(readFileSync(uuidFile, "utf8"));
     // The first pod keeps its address.
     expect(await podIP(sb, first.uuid, PTP)).toBe("10.213.7.99");
     expect(execFileSync("ls", [join(IPAM_DIR, PTP)], { encoding: "utf8" })).toContain("10.213.7.99");
     expect((await sb.rkt(["stop", "--force", first.uuid])).code).toBe(0);
     await first.done;
+  });
+
+  test("keys are read as Go reads them, whatever their case (rkt's own tests write Name, Type, Ipam)", async () => {
+    writeFileSync(join(netd, "50-caps.conf"), JSON.stringify({ Name: CAPS, Type: "ptp", IpMasq: false, Ipam: { Type: "host-local", subnet: "10.213.11.0/24" } }));
+    try {
+      const r = await sb.rkt([...RUN, `--net=${CAPS}:IP=10.213.11.5`, img, ...sh("ip -o -4 addr | awk '{print $2, $4}'")]);
+      expect(r.stderr).not.toMatch(/no "name"|no "type"/);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split("\n")[1]).toBe("eth0 10.213.11.5/24");
+    } finally {
+      rmSync(join(netd, "50-caps.conf"));
+    }
   });
 
   test("two pods on a user bridge network talk to each other", async () => {

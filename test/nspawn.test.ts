@@ -135,7 +135,7 @@ describe("rkt run (nspawn, the default stage1)", () => {
     expect(r.stdout).toBe("Uid: 1000 1000 1000 1000\nGid: 100 100 100 100\nGroups: 400 500 \n");
     const unknown = await sb.rkt([...RUN, img, "--user=nobody-here"]);
     expect(unknown.code).toBe(254);
-    expect(unknown.stderr).toMatch(/user "nobody-here" not found in the image's \/etc\/passwd/);
+    expect(unknown.stderr).toMatch(/"nobody-here" user not found in the image's \/etc\/passwd/);
   });
 
   test("environment and working directory", async () => {
@@ -186,7 +186,7 @@ describe("rkt run (nspawn, the default stage1)", () => {
     expect(r.stdout.split("\n").sort()).toEqual(["", "drwx------", "ls: /own: No such file or directory", "shared-data"]);
   });
 
-  test("a two-app pod exits with the first failing app's code; the other is stopped", async () => {
+  test("a pod exits with the first failing app's code; the others are stopped and recorded as rkt did", async () => {
     const r = await sb.rkt([
       ...RUN,
       `--uuid-file-save=${sb.path("uuid-exit")}`,
@@ -196,12 +196,20 @@ describe("rkt run (nspawn, the default stage1)", () => {
       img,
       "--name=waiting",
       ...sh("trap 'exit 0' TERM; sleep 30 & wait"),
+      img,
+      "--name=killed",
+      // No trap: the stop's SIGTERM kills it, which rkt recorded as a clean stop (0).
+      "--exec=/bin/sleep",
+      "--",
+      "30",
+      "---",
     ], { env: { RKT_NSPAWN_STOP_TIMEOUT: "5" } });
     expect(r.code).toBe(5);
     const uuid = readFileSync(sb.path("uuid-exit"), "utf8");
     const status = await sb.rkt(["status", uuid]);
     expect(status.stdout).toMatch(/^app-failing=5$/m);
     expect(status.stdout).toMatch(/^app-waiting=0$/m);
+    expect(status.stdout).toMatch(/^app-killed=0$/m);
     const ok = await sb.rkt([...RUN, img, "--name=a", ...sh("exit 0"), img, "--name=b", ...sh("sleep 0.1")]);
     expect(ok.code).toBe(0);
   });

@@ -129,7 +129,28 @@ describe("rkt run --stage1-name=fly", () => {
   test("an unknown user is a clear error", async () => {
     const r = await sb.rkt([...FLY, hello, "--user=nobody-here", "--exec=/bin/id"]);
     expect(r.code).toBe(254);
-    expect(r.stderr).toMatch(/user "nobody-here" not found in the image's \/etc\/passwd/);
+    expect(r.stderr).toMatch(/"nobody-here" user not found in the image's \/etc\/passwd/);
+  });
+
+  test("a program whose interpreter the image lacks: the diagnostic names the interpreter, as rkt's", async () => {
+    // The host's dynamically linked ls, in a busybox image without the host's loader.
+    const r = await sb.rkt([...FLY, "--volume=host-bin,kind=host,source=/bin/", "--mount=volume=host-bin,target=/var/host-bin", hello, "--exec=/var/host-bin/ls"]);
+    expect(r.code).toBe(203);
+    expect(r.stderr).toMatch(/^Error: Unable to open "\/lib[^"]*\/ld-linux[^"]*\.so\.\d": No such file or directory$/m);
+    mkdirSync(sb.path("scripts"), { recursive: true });
+    writeFileSync(sb.path("scripts", "s"), "#!/usr/bin/no-such-shell -e\necho never\n", { mode: 0o755 });
+    const script = await sb.rkt([...FLY, `--volume=s,kind=host,source=${sb.path("scripts")}`, "--mount=volume=s,target=/s", hello, "--exec=/s/s"]);
+    expect(script.stderr).toContain('Error: Unable to open "/usr/bin/no-such-shell": No such file or directory');
+    const missing = await sb.rkt([...FLY, hello, "--exec=/not-there"]);
+    expect(missing.stderr).toContain('Error: Unable to open "/not-there": No such file or directory');
+  });
+
+  test("a user or group path that is not in the image says so in rkt's words", async () => {
+    const u = await sb.rkt([...FLY, hello, "--user=/etc/nofile", "--exec=/bin/id"]);
+    expect(u.code).toBe(254);
+    expect(u.stderr).toMatch(/user path "\/etc\/nofile" in the image: no such file or directory/);
+    const g = await sb.rkt([...FLY, hello, "--group=/etc/nofile", "--exec=/bin/id"]);
+    expect(g.stderr).toMatch(/group path "\/etc\/nofile" in the image: no such file or directory/);
   });
 
   test("working directory", async () => {

@@ -12,6 +12,8 @@ export interface FlagSpec {
   optionalValue?: string;
   hidden?: boolean;
   short?: string;
+  /** A deprecated flag still works, is hidden from help and says what to use instead. */
+  deprecated?: string;
 }
 
 export class UsageError extends Error {
@@ -85,6 +87,11 @@ export function parseFlags(args: string[], specs: FlagSpec[], opts: ParseOptions
   return { values, positional, rest: [], stoppedAt: "end" };
 }
 
+/** pflag's notice for each deprecated flag that was given. */
+export function deprecationNotices(values: FlagValues, specs: FlagSpec[]): string[] {
+  return specs.filter((s) => s.deprecated && values.has(s.name)).map((s) => `Flag --${s.name} has been deprecated, ${s.deprecated}\n`);
+}
+
 function checkValue(spec: FlagSpec, value: string): void {
   if (spec.type === "bool" && !BOOL_VALUES.has(value)) {
     throw new UsageError(`invalid argument ${JSON.stringify(value)} for "--${spec.name}" flag: strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
@@ -136,8 +143,16 @@ export function formatDuration(ms: number): string {
 export class Flags {
   constructor(
     private readonly values: FlagValues,
-    private readonly specs: FlagSpec[],
+    /** Every flag the command takes (global ones included). */
+    readonly specs: FlagSpec[],
   ) {}
+
+  /** These flags and `more` (given later on the command line, so their values win). */
+  with(more: FlagValues): Flags {
+    const values: FlagValues = new Map([...this.values].map(([k, v]) => [k, [...v]]));
+    for (const [k, v] of more) values.set(k, [...(values.get(k) ?? []), ...v]);
+    return new Flags(values, this.specs);
+  }
 
   has(name: string): boolean {
     return this.values.has(name);

@@ -1,4 +1,5 @@
-import type { FlagSpec } from "./flags.js";
+import type { GlobalFlags } from "@rkt/stage0";
+import type { Flags, FlagSpec } from "./flags.js";
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "dir", type: "string", usage: "rkt data directory (default \"/var/lib/rkt\", or paths.d \"data\")" },
@@ -15,3 +16,16 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "debug", type: "bool", default: "false", usage: "print out more debug information to stderr" },
   { name: "help", type: "bool", short: "h", default: "false", usage: "help for rkt" },
 ];
+
+/** The global flags, as stage0 takes them. */
+export function globalOptions(flags: Flags): GlobalFlags {
+  return {
+    dir: flags.has("dir") ? flags.string("dir") : undefined,
+    systemConfig: flags.string("system-config"),
+    localConfig: flags.string("local-config"),
+    userConfig: flags.string("user-config"),
+    insecureOptions: flags.string("insecure-options"),
+    trustKeysFromHttps: flags.bool("trust-keys-from-https"),
+    debug: flags.bool("debug"),
+  };
+}

@@ -5,7 +5,7 @@ import { GLOBAL_FLAGS } from "./global-flags.js";
 
 function flagLines(flags: FlagSpec[]): string {
   const rows = flags
-    .filter((f) => !f.hidden)
+    .filter((f) => !f.hidden && !f.deprecated)
     .map((f) => {
       const name = `${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.type === "bool" ? "" : `=${f.optionalValue !== undefined ? "[" : ""}${f.type === "stringArray" ? "value" : f.type}${f.optionalValue !== undefined ? "]" : ""}`}`;
       const def = f.default && f.default !== "false" && f.type !== "bool" ? ` (default ${JSON.stringify(f.default)})` : "";

@@ -1,10 +1,10 @@
 // rkt's command-line entry point. rkt's launcher (the native `rkt` binary) runs this script;
 // it parses the command line, loads only the command that runs, and maps errors to
 // rkt's exit codes: 254 for rkt's own errors, 2 for a missing command.
-import type { CommandContext, CommandDef, GlobalOptions } from "./command.js";
+import type { CommandContext, CommandDef } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
-import { Flags, parseFlags, UsageError, type FlagSpec } from "./flags.js";
-import { GLOBAL_FLAGS } from "./global-flags.js";
+import { deprecationNotices, Flags, parseFlags, UsageError, type FlagSpec } from "./flags.js";
+import { GLOBAL_FLAGS, globalOptions } from "./global-flags.js";
 import { commandHelp, rootHelp } from "./help.js";
 import { Output } from "./output.js";
 
@@ -44,18 +44,6 @@ function resolveCommand(argv: string[]): { path: CommandDef[]; args: string[]; b
   return { path, args: argv.slice(i), before };
 }
 
-function globalOptions(flags: Flags): GlobalOptions {
-  return {
-    dir: flags.has("dir") ? flags.string("dir") : undefined,
-    systemConfig: flags.string("system-config"),
-    localConfig: flags.string("local-config"),
-    userConfig: flags.string("user-config"),
-    insecureOptions: flags.string("insecure-options"),
-    trustKeysFromHttps: flags.bool("trust-keys-from-https"),
-    debug: flags.bool("debug"),
-  };
-}
-
 export async function main(argv: string[]): Promise<number> {
   // `rkt help COMMAND...` is `rkt COMMAND... --help`.
   if (argv[0] === "help" && argv.length > 1) argv = [...argv.slice(1), "--help"];
@@ -78,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     const specs: FlagSpec[] = [...GLOBAL_FLAGS, ...(leaf.flags ?? [])];
     const parsed = parseFlags([...before, ...args], specs, { stopAtPositional: leaf.stopAtPositional });
     const flags = new Flags(parsed.values, specs);
+    for (const notice of deprecationNotices(parsed.values, specs)) out.stderr(notice);
     const cmdPath = path.map((c) => c.name).join(" ");
     if (flags.bool("help") || !leaf.load) {
       if (!leaf.load && !flags.bool("help")) {

@@ -10,6 +10,7 @@
  * so that the filter only has to allow execve. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,11 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 NORETURN static void exec_failed(const char *file) {
-  fprintf(stderr, "Error: Unable to open \"%s\": %s\n", file, strerror(errno));
+  int err = errno;
+  char interp[PATH_MAX];
+  if (err == ENOENT && missing_interpreter(file, interp, sizeof interp))
+    file = interp; /* what the image lacks, as rkt said it */
+  fprintf(stderr, "Error: Unable to open \"%s\": %s\n", file, strerror(err));
   _exit(EXIT_EXEC);
 }
 
@@ -48,6 +53,10 @@ void exec_search(const char *file, char **argv, char **env) {
     size_t n = strcspn(p, ":");
     char *cand = n ? xasprintf("%.*s/%s", (int)n, p, file) : xasprintf("./%s", file);
     execve(cand, argv, env);
+    if (errno == ENOENT && access(cand, F_OK) == 0) {
+      errno = ENOENT; /* the program is there: its interpreter is not */
+      exec_failed(cand);
+    }
     free(cand);
     switch (errno) {
     case EACCES:

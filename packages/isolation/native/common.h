@@ -232,6 +232,8 @@ struct app_exec {
 };
 NORETURN void app_exec(const struct app_exec *a, pid_t expect_ppid);
 NORETURN void exec_search(const char *file, char **argv, char **env);
+/* execve's ENOENT for a file that exists: its missing ELF or #! interpreter, into out. */
+int missing_interpreter(const char *file, char *out, size_t n);
 void app_enter_root(const struct spec *s); /* chroot into s->root and chdir to s->cwd */
 
 /* appns.c: the app's own mount namespace (its mounts, then pivot_root into its root); an fd

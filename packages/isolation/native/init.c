@@ -15,7 +15,8 @@
  *
  * the apps still running get SIGTERM (their whole process group), then SIGKILL once the stop
  * timeout has passed; the init exits with the first failing app's code, else 0. Apps ended by
- * the stop do not count as failures; their status files still record how they ended.
+ * the stop do not count as failures; their status files still record how they ended (0 when
+ * the stop's SIGTERM ended them, as rkt recorded it).
  *
  * Pod spec (same encoding as the app specs):
  *   version 1
@@ -317,6 +318,9 @@ int cmd_init(const char *spec_path, int ctl_fd) {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      /* As rkt (systemd) recorded: an app that the pod's stop ended with SIGTERM stopped fine. */
+      if (stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+        code = 0;
       struct app *a = NULL;
       for (size_t i = 0; i < p->napps && !a; i++)
         if (p->apps[i].pid == pid && p->apps[i].state != A_DONE)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -533,10 +534,15 @@ int cmd_launch(int argc, char **argv) {
   sa.sa_flags = SA_NOCLDSTOP;
   sigaction(SIGCHLD, &sa, &old_chld);
 
+  pid_t launcher_pid = getpid();
   pid_t pid = fork();
   if (pid < 0)
     fail_errno("rkt: fork");
   if (pid == 0) {
+    /* The CLI works under the launcher's locks and for its exec: when the launcher is killed
+     * (kill -9 rkt), the CLI stops too instead of going on unlocked. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != launcher_pid)
+      _exit(128 + SIGKILL);
     if (sv[1] == CHILD_FD ? fcntl(CHILD_FD, F_SETFD, 0) != 0 : dup2(sv[1], CHILD_FD) < 0)
       fail_errno("rkt: setting up fd %d", CHILD_FD);
     sigaction(SIGCHLD, &old_chld, NULL);

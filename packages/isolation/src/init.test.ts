@@ -155,11 +155,13 @@ describe('rkt-isolation init', () => {
       { name: 'fails', directives: [['exec', ...sh('echo fails-out; sleep 0.2; exit 5')]] },
       { name: 'waits', directives: [['exec', ...sh('trap "echo waits-got-TERM; exit 0" TERM; while true; do sleep 0.05; done')]] },
       { name: 'quick', directives: [['exec', ...sh('exit 0')]] },
+      // Ended by the stop's SIGTERM: recorded as 0, as rkt (systemd) did.
+      { name: 'killed', directives: [['exec', ...sh('while true; do sleep 0.05; done')]] },
     ]);
     const r = await run(helper, ['init', p.spec]);
     expect(r.status).toBe(5);
     expect(r.stdout.split('\n').sort()).toEqual(['', 'fails-out', 'waits-got-TERM']);
-    expect([exitStatus(p, 'fails'), exitStatus(p, 'waits'), exitStatus(p, 'quick')]).toEqual(['5\n', '0\n', '0\n']);
+    expect([exitStatus(p, 'fails'), exitStatus(p, 'waits'), exitStatus(p, 'quick'), exitStatus(p, 'killed')]).toEqual(['5\n', '0\n', '0\n', '0\n']);
     expect(readlinkSync(join(p.dir, 'ready'))).toBe('ready');
   });
 

@@ -1,6 +1,6 @@
 // Network configurations: what a `.conf` (one plugin) or `.conflist` (a chain of plugins)
 // file says, checked enough that a mistake is reported with the file's name instead of as
-// a plugin's puzzled error.
+// a plugin's puzzled error. Keys are read as Go reads them, case-insensitively.
 import { checkName } from "@rkt/appc";
 import { configVersion } from "./cni/version.js";
 
@@ -31,10 +31,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A member as Go's encoding/json reads it into a struct field, which is how rkt and the CNI
+ * plugins read these files: keys match case-insensitively ({"Name": ..., "Ipam": ...}), and
+ * of several matching keys the last one wins.
+ */
+export function goField(o: Record<string, unknown>, key: string): unknown {
+  const lower = key.toLowerCase();
+  let value: unknown;
+  for (const [k, v] of Object.entries(o)) if (k.toLowerCase() === lower) value = v;
+  return value;
+}
+
 function pluginConf(v: unknown, where: string): PluginConf {
   if (!isObject(v)) throw new NetworkConfigError(`${where} is not a JSON object`);
-  if (typeof v.type !== "string" || v.type === "") throw new NetworkConfigError(`${where} has no "type" (the plugin to run)`);
-  return v as PluginConf;
+  const type = goField(v, "type");
+  if (typeof type !== "string" || type === "") throw new NetworkConfigError(`${where} has no "type" (the plugin to run)`);
+  return { ...v, type };
 }
 
 /** Parses a network configuration file's bytes; `fileName` decides .conf or .conflist. */
@@ -47,22 +60,24 @@ export function parseNetworkConfig(bytes: Buffer, fileName: string, path?: strin
     throw new NetworkConfigError(`${where}: not valid JSON (${(err as Error).message})`);
   }
   if (!isObject(json)) throw new NetworkConfigError(`${where}: not a JSON object`);
-  if (typeof json.name !== "string" || json.name === "") throw new NetworkConfigError(`${where}: the network has no "name"`);
+  const name = goField(json, "name");
+  if (typeof name !== "string" || name === "") throw new NetworkConfigError(`${where}: the network has no "name"`);
   // The name becomes CNI's state (host-local's /var/lib/cni/networks/<name>) and rkt's --net.
-  checkName("network name", json.name, '"name"', where);
-  const cniVersion = configVersion(json.cniVersion);
+  checkName("network name", name, '"name"', where);
+  const cniVersion = configVersion(goField(json, "cniVersion"));
   const kind = fileName.endsWith(".conflist") ? "conflist" : "conf";
   if (kind === "conf") {
-    return { name: json.name, cniVersion, plugins: [pluginConf(json, where)], kind, bytes, fileName, ...(path ? { path } : {}) };
+    return { name, cniVersion, plugins: [pluginConf(json, where)], kind, bytes, fileName, ...(path ? { path } : {}) };
   }
-  if (!Array.isArray(json.plugins) || json.plugins.length === 0) {
+  const list = goField(json, "plugins");
+  if (!Array.isArray(list) || list.length === 0) {
     throw new NetworkConfigError(`${where}: a .conflist needs a non-empty "plugins" list`);
   }
-  const plugins = json.plugins.map((p, i) => pluginConf(p, `${where}: plugins[${i}]`));
-  return { name: json.name, cniVersion, plugins, kind, bytes, fileName, ...(path ? { path } : {}) };
+  const plugins = list.map((p, i) => pluginConf(p, `${where}: plugins[${i}]`));
+  return { name, cniVersion, plugins, kind, bytes, fileName, ...(path ? { path } : {}) };
 }
 
 /** Whether the network masquerades (ipMasq in any plugin): rkt forwards ports into the first such network. */
 export function masquerades(net: NetworkConfig): boolean {
-  return net.plugins.some((p) => p.ipMasq === true);
+  return net.plugins.some((p) => goField(p, "ipMasq") === true);
 }

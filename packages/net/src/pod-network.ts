@@ -163,6 +163,16 @@ async function hostInterfaceTo(ip: string): Promise<string> {
   return dev;
 }
 
+/**
+ * A plugin's error as rkt's users know it: host-local now says an address asked for with
+ * IP=... "is not available in range set ...", where the host-local rkt shipped said
+ * `requested IP address "X" is not available in network: NAME`; rkt's words come first.
+ */
+export function inRktWords(message: string, network: string): string {
+  const m = /requested IP address (\S+) is not available in range set/.exec(message);
+  return m ? `requested IP address "${m[1]}" is not available in network: ${network} (${message})` : message;
+}
+
 /** rkt forwards ports into the first network that masquerades, else into the last one. */
 function forwardTarget(nets: SelectedNetwork[]): number {
   const i = nets.findIndex((s) => masquerades(s.net));
@@ -196,7 +206,7 @@ export async function setupPodNetwork(req: SetupRequest): Promise<PodNetworkSetu
       try {
         added = await addNetwork(s.net, attachment(state, a));
       } catch (err) {
-        throw new NetworkSetupError(`network ${s.net.name}: ${(err as Error).message}`);
+        throw new NetworkSetupError(`network ${s.net.name}: ${inRktWords((err as Error).message, s.net.name)}`);
       }
       a.result = added.raw;
       a.pluginPath = added.pluginPath;

@@ -36,3 +36,4 @@ export * from "./pods/ports.js";
 export * from "./services/activation.js";
 export * from "./services/service.js";
 export * from "./pods/metadata.js";
+export * from "./pods/export.js";

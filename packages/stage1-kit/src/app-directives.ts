@@ -5,7 +5,7 @@
 import type { AppContext } from "@rkt/stage1-api";
 import type { ResolvedApp } from "./app.js";
 import type { EtcBind } from "./etc-files.js";
-import type { AppMount } from "./mounts.js";
+import { mountedOver, type AppMount } from "./mounts.js";
 import type { SpecSink } from "./spec-sink.js";
 
 /** The overlay that makes the app's root from its image (none for a root stage0 copied). */
@@ -39,7 +39,7 @@ export function appRootBinds(spec: SpecSink, apps: readonly HostSideApp[]): void
   for (const { app, etc } of apps) {
     spec.directive("within", app.context.rootfsPath);
     for (const m of app.mounts) spec.directive("bind", m.source, m.target, bindOptions(m));
-    for (const b of etc) spec.directive("bind", b.source, b.target, "ro");
+    for (const b of etc) if (!mountedOver(app.mounts, b.target)) spec.directive("bind", b.source, b.target, "ro");
   }
   spec.directive("within", "-");
 }

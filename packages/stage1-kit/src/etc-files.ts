@@ -49,6 +49,11 @@ export function writeHostsFiles(stage1Root: string, dns: RuntimeOptions["dns"], 
   }
 }
 
+/** The apps' /etc/hostname: the pod's hostname, as rkt wrote it (hostname(5): one line). */
+export function writeHostnameFile(stage1Root: string, hostname: string): void {
+  writeFileSync(hostPath(stage1Root, IN_STAGE1.hostname), `${hostname}\n`, { mode: 0o644 });
+}
+
 /** Whether the app's image has an /etc/hosts of its own (the default hosts mode leaves it). */
 export function imageHasHosts(ctx: AppContext): boolean {
   return existsSync(resolveInRoot(imageRoot(ctx), "/etc/hosts"));

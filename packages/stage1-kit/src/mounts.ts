@@ -1,6 +1,6 @@
 // Which volume is mounted where in an app, following rkt's GenerateMounts: the app's
 // explicit mounts first, then each image mount point matched to a volume by name, and an
-// implicit empty volume for a mount point that has none.
+// implicit empty volume for a mount point that has none; mounted parents first.
 import type { App, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
 import { sharedVolumeDir } from "@rkt/stage1-api";
 import { resolveInRoot } from "./root-path.js";
@@ -9,7 +9,10 @@ export class MountError extends Error {}
 
 export interface AppMount {
   volume: Volume;
-  /** Path inside the app's root, as given (the isolation helper resolves it inside the root). */
+  /**
+   * Path inside the app's root, as given but absolute: as in rkt, a relative target is taken
+   * from the app's root (the isolation helper resolves it, symlinks and `..`, inside the root).
+   */
   target: string;
   readOnly: boolean;
   recursive: boolean;
@@ -42,7 +45,7 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
     seen.add(norm);
     out.push({
       volume,
-      target,
+      target: target.startsWith("/") ? target : `/${target}`,
       readOnly: volume.readOnly ?? mpReadOnly ?? false,
       recursive: volume.kind === "host" ? (volume.recursive ?? opts.recursiveByDefault) : false,
       source: volume.kind === "host" ? volume.source! : sharedVolumeDir(opts.podDir, volume.name),
@@ -68,7 +71,22 @@ export function appMounts(pod: PodManifest, ra: RuntimeApp, app: App | undefined
     const populate = !given && opts.dockerImageRoot !== undefined ? resolveInRoot(opts.dockerImageRoot, mp.path) : undefined;
     add(volume, mp.path, mp.readOnly, populate);
   }
-  return out;
+  // Parents before what is mounted inside them, as systemd-nspawn orders rkt's binds: a
+  // volume on /a then one on /a/b/c, never the other way round (which would hide /a/b/c).
+  const depth = (m: AppMount): number => normalizeTarget(m.target).split("/").length;
+  return out.sort((a, b) => depth(a) - depth(b));
+}
+
+/**
+ * Whether a volume is mounted on `path` or on a directory above it: what the app asked for
+ * there wins over the files a stage1 generates (/etc/hosts, /etc/resolv.conf), as in rkt.
+ */
+export function mountedOver(mounts: readonly AppMount[], path: string): boolean {
+  const p = normalizeTarget(path);
+  return mounts.some((m) => {
+    const t = normalizeTarget(m.target);
+    return t === p || t === "/" || p.startsWith(`${t}/`);
+  });
 }
 
 /** rkt names an implicit volume after the app and the mount point. */

@@ -9,6 +9,7 @@ import { Stage1Error } from "@rkt/stage1-api";
 import { appCredentials } from "./app-directives.js";
 import type { ResolvedApp } from "./app.js";
 import type { AppIsolation } from "./isolators.js";
+import { mountedOver } from "./mounts.js";
 import type { SpecSink } from "./spec-sink.js";
 import { appRootInStage1, appSpecPath, appStatusInStage1, IN_STAGE1 } from "./stage1-root.js";
 
@@ -82,7 +83,8 @@ export function appInitSpec<S extends SpecSink>(spec: S, input: AppInitSpecInput
     }
     for (const p of input.readonlyPaths) spec.directive("readonly", p);
   }
-  if (!mountsAtOrBelow(app, "/etc/hostname")) spec.directive("bind", "/proc/sys/kernel/hostname", "/etc/hostname", "ro");
+  // The pod's hostname as --hostname gave it (writeHostnameFile), unless a volume is there.
+  if (!mountedOver(app.mounts, "/etc/hostname")) spec.directive("bind", IN_STAGE1.hostname, "/etc/hostname", "ro");
   if (app.readOnlyRootfs) spec.directive("readonly-root");
 
   for (const cg of input.cgroups) spec.directive("cgroup", cg);

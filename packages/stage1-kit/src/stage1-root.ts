@@ -27,6 +27,8 @@ export const IN_STAGE1 = {
   stage0Hosts: "/etc/rkt-hosts",
   /** The /etc/hosts apps get when they have none: the fallback plus the hostname. */
   defaultHosts: "/etc/rkt-hosts-default",
+  /** The pod's hostname, the apps' /etc/hostname (rkt's stage1 wrote it there too). */
+  hostname: "/etc/hostname",
 } as const;
 
 /** The host path of a path inside the stage1 root. */

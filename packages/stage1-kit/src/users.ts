@@ -32,16 +32,16 @@ function lookup(root: string, spec: string, db: "passwd" | "group"): number {
     try {
       const st = statSync(resolveInRoot(root, spec));
       return db === "passwd" ? st.uid : st.gid;
-    } catch {
-      throw new UserResolutionError(`${db === "passwd" ? "user" : "group"} path ${JSON.stringify(spec)} does not exist in the image`);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message;
+      throw new UserResolutionError(`${db === "passwd" ? "user" : "group"} path ${JSON.stringify(spec)} in the image: ${why}`);
     }
   }
   const entry = parseDb(readFileInRoot(root, `/etc/${db}`)).find((e) => e.name === spec);
   if (entry) return entry.id;
   if (spec === "root") return 0;
-  throw new UserResolutionError(
-    `${db === "passwd" ? "user" : "group"} ${JSON.stringify(spec)} not found in the image's /etc/${db}`,
-  );
+  // rkt's wording ("user2" user not found), which scripts match.
+  throw new UserResolutionError(`${JSON.stringify(spec)} ${db === "passwd" ? "user" : "group"} not found in the image's /etc/${db}`);
 }
 
 export interface Credentials {

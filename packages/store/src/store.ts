@@ -26,7 +26,7 @@ import {
 } from "./oci-images.js";
 import { labelValue, manifestOf, recordFromRow, type ImageRecord, type ImageRow } from "./records.js";
 import { extractTar } from "./tar/index.js";
-import { treeHash, treeSize } from "./tree-hash.js";
+import { recordedTreeHash, treeHash, treeSize } from "./tree-hash.js";
 
 export interface ImportResult {
   key: string;
@@ -368,8 +368,11 @@ export class ImageStore {
       mkdirSync(rootfs, { recursive: true, mode: 0o755 });
       await fill(rootfs);
       const hash = await treeHash(rootfs);
+      // rkt's tree store layout: the image's manifest beside its rootfs, the key, the hash.
+      // (An OCI image's tree is built while its layers arrive, before the image is recorded.)
+      if (this.has(key)) writeFileSync(join(tmp, "manifest"), this.get(key).manifestBytes);
       writeFileSync(join(tmp, "image"), key);
-      writeFileSync(join(tmp, "hash"), hash);
+      writeFileSync(join(tmp, "hash"), recordedTreeHash(hash));
       writeFileSync(join(tmp, "rendered"), "");
       const size = treeSize(tmp);
       this.installTree(tmp, dir);
@@ -426,7 +429,9 @@ export class ImageStore {
     const dir = this.paths.tree(id);
     if (!existsSync(join(dir, "rendered"))) return false;
     const recorded = readFileSync(join(dir, "hash"), "utf8").trim();
-    return (await treeHash(join(dir, "rootfs"))) === recorded;
+    // Trees rendered before the hash file took rkt's length hold the whole hash.
+    const hash = await treeHash(join(dir, "rootfs"));
+    return recorded === recordedTreeHash(hash) || recorded === hash;
   }
 
   blobSize(key: string): number {

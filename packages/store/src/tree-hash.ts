@@ -42,18 +42,32 @@ function walk(root: string, rel: string, hash: Hash, buf: Buffer): void {
   }
 }
 
-/** Size of a tree in bytes: the sum of every entry's size, as rkt counts a tree store. */
+/**
+ * Size of a tree in bytes as rkt's DirSize counts a tree store's directory (rkt image list
+ * adds it to the image's size once rendered): every entry's size, the directory itself
+ * included, a file with several hard links once.
+ */
 export function treeSize(root: string): number {
-  let total = 0;
+  let total = lstatSync(root).size;
+  const seen = new Set<number>();
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
     for (const ent of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, ent.name);
       const st = lstatSync(full);
+      if (st.nlink > 1 && !st.isDirectory()) {
+        if (seen.has(st.ino)) continue;
+        seen.add(st.ino);
+      }
       total += st.size;
       if (ent.isDirectory()) stack.push(full);
     }
   }
   return total;
+}
+
+/** The tree hash as a tree's "hash" file records it: rkt's key length, sha512- and 64 hex digits. */
+export function recordedTreeHash(hash: string): string {
+  return hash.slice(0, "sha512-".length + 64);
 }

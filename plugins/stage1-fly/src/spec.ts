@@ -4,7 +4,7 @@
 import { SpecBuilder } from "@rkt/isolation";
 import type { AppContext, PodContext, RuntimeOptions } from "@rkt/stage1-api";
 import { appStatusFile, podLayout } from "@rkt/stage1-api";
-import { appCredentials, appRootOverlay, bindOptions, hostPath, IN_STAGE1, type ResolvedApp } from "@rkt/stage1-kit";
+import { appCredentials, appRootOverlay, bindOptions, hostPath, IN_STAGE1, mountedOver, type ResolvedApp } from "@rkt/stage1-kit";
 import { join } from "node:path";
 
 export function mountRoot(spec: SpecBuilder, ctx: AppContext): void {
@@ -19,10 +19,15 @@ export function runSpec(pod: PodContext, app: ResolvedApp, options: RuntimeOptio
   for (const host of ["/dev", "/proc", "/sys"]) spec.directive("bind", host, host, "rec");
   spec.directive("tmpfs", "/tmp", "mode=1777");
   for (const m of app.mounts) spec.directive("bind", m.source, m.target, bindOptions(m));
-  if (options.dns.resolv === "host") spec.directive("bind", "/etc/resolv.conf", "/etc/resolv.conf", "ro");
-  if (options.dns.resolv === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Resolv), "/etc/resolv.conf", "ro");
-  if (options.dns.hosts === "host") spec.directive("bind", "/etc/hosts", "/etc/hosts", "ro");
-  if (options.dns.hosts === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Hosts), "/etc/hosts", "ro");
+  // A volume the app has on /etc/hosts or /etc/resolv.conf (or above) wins, as in rkt.
+  if (!mountedOver(app.mounts, "/etc/resolv.conf")) {
+    if (options.dns.resolv === "host") spec.directive("bind", "/etc/resolv.conf", "/etc/resolv.conf", "ro");
+    if (options.dns.resolv === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Resolv), "/etc/resolv.conf", "ro");
+  }
+  if (!mountedOver(app.mounts, "/etc/hosts")) {
+    if (options.dns.hosts === "host") spec.directive("bind", "/etc/hosts", "/etc/hosts", "ro");
+    if (options.dns.hosts === "stage0") spec.directive("bind", hostPath(pod.stage1Root, IN_STAGE1.stage0Hosts), "/etc/hosts", "ro");
+  }
   spec.directive("lock-fd", lockFd);
   appCredentials(spec, app);
   spec.directive("cwd", app.workingDirectory);

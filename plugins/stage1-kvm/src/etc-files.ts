@@ -5,7 +5,7 @@
 // the apps get a copy of the host's file in which those servers are replaced by the DNS proxy
 // of QEMU's user-mode network, which forwards to the host's resolver.
 import type { RuntimeOptions } from "@rkt/stage1-api";
-import { hostPath, writeHostsFiles } from "@rkt/stage1-kit";
+import { hostPath, writeHostnameFile, writeHostsFiles } from "@rkt/stage1-kit";
 import { readFileSync, writeFileSync } from "node:fs";
 import { IN_GUEST } from "./layout.js";
 import { SLIRP_DNS } from "./network.js";
@@ -26,6 +26,7 @@ export function hostResolvConf(stage1Root: string): string {
 /** Writes the pod-wide files the apps will get (once per pod, at run time). */
 export function writeEtcFiles(stage1Root: string, dns: RuntimeOptions["dns"], hostname: string): void {
   writeHostsFiles(stage1Root, dns, hostname);
+  writeHostnameFile(stage1Root, hostname);
   if (dns.resolv === "host") {
     let text = "";
     try {

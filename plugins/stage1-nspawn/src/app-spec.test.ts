@@ -40,7 +40,7 @@ describe("appSpec", () => {
     expect(spec).toContain("mask /proc/kallsyms /rkt/inaccessible/dir /rkt/inaccessible/file");
     expect(spec).toContain("mask /sys/firmware /rkt/inaccessible/dir /rkt/inaccessible/file");
     expect(spec).toContain("readonly /proc/sysrq-trigger");
-    expect(spec).toContain("bind /proc/sys/kernel/hostname /etc/hostname ro");
+    expect(spec).toContain("bind /etc/hostname /etc/hostname ro");
     expect(spec.slice(spec.indexOf("cgroup /rkt/cgroup/memory/web"))).toEqual([
       "cgroup /rkt/cgroup/memory/web",
       "caps CAP_CHOWN,CAP_KILL",

@@ -1,7 +1,7 @@
 // The systemd-nspawn command line of a pod: where nspawn is, the pod's hostname, the
 // capabilities its apps need, the console, the network, and the environment nspawn reads.
 import type { PodContext, RuntimeOptions } from "@rkt/stage1-api";
-import type { AppIsolation } from "@rkt/stage1-kit";
+import { systemdAccepts, type AppIsolation } from "@rkt/stage1-kit";
 import { findProgram } from "./host-programs.js";
 import { IN_POD } from "./layout.js";
 import { inNetns } from "./network.js";
@@ -55,7 +55,9 @@ export function nspawnCommand(input: NspawnInput): { path: string; argv: string[
     "--timezone=off",
     `--machine=rkt-${pod.uuid}`,
     `--uuid=${pod.uuid.replace(/-/g, "")}`,
-    `--hostname=${input.hostname}`,
+    // systemd refuses an underscore (rkt's older nspawn took it): the kernel's name is then
+    // the machine's; the apps' /etc/hostname still says the name asked for.
+    ...(systemdAccepts(input.hostname) ? [`--hostname=${input.hostname}`] : []),
     // pipe: the apps write straight to rkt's stdout and stderr, byte for byte.
     `--console=${input.tty ? "interactive" : "pipe"}`,
     // SIGTERM or SIGINT to rkt (nspawn) asks the init for an orderly stop.

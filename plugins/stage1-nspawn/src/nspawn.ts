@@ -17,6 +17,8 @@ import {
   enterEnvironment,
   enterSpec,
   etcBinds,
+  writeHostnameFile,
+  systemdAccepts,
   formatEnvFile,
   hostPath,
   imageHasHosts,
@@ -77,6 +79,9 @@ export class NspawnStage1 implements Stage1 {
     checkInteractive(pod, options.interactive);
     // Everything that can be refused is checked before anything is made outside the pod dir.
     const hostname = podHostname(pod, options.hostname);
+    if (!systemdAccepts(hostname)) {
+      this.logger.warn(`systemd-nspawn refuses the hostname ${JSON.stringify(hostname)} (an underscore): the pod's kernel hostname is rkt-${pod.uuid}; its /etc/hostname says ${hostname}`);
+    }
     const netns = podNetns(options);
     const timeout = stopTimeout();
     const apps = pod.apps.map((ctx) => resolveIsolatedApp(pod, ctx, { recursiveByDefault: RECURSIVE_BY_DEFAULT, insecure: options.insecure, metadataUrl: options.metadataService?.url }));
@@ -102,6 +107,7 @@ export class NspawnStage1 implements Stage1 {
     writeFileSync(join(pod.dir, "subcgroup"), podCgroupPath(pod.uuid));
 
     writeHostsFiles(s1, options.dns, hostname);
+    writeHostnameFile(s1, hostname);
     const seccompFiles = writeSeccompLists(s1, isolations);
     // Two files per app (rkt/env/<app> and its spec): written concurrently, which matters for
     // pods of many apps. Nothing reads them before the pod starts, so no tmp + rename.

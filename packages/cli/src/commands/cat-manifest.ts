@@ -6,7 +6,8 @@ import { podArgs } from "./uuid.js";
 import { RktError } from "@rkt/stage0";
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const [id] = podArgs(ctx, { single: true });
+  // As rkt's cat-manifest: with --uuid-file, arguments are not looked at.
+  const [id] = podArgs(ctx, { single: true, uuidFileWins: true });
   const rkt = rktContext(ctx);
   const pod = rkt.pods.find(id!);
   let text: string;

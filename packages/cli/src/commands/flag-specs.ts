@@ -5,19 +5,27 @@ import type { FlagSpec } from "../flags.js";
 export const STAGE1_FLAGS: FlagSpec[] = [
   { name: "stage1-url", type: "string", usage: "URL of an image to use as stage1 (http, https or file; file also takes a packed plugin)" },
   { name: "stage1-path", type: "string", usage: "absolute or relative path to a stage1 plugin directory, a packed plugin (.tgz) or an image to use as stage1" },
-  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin, or of a stage1 image in the store" },
+  { name: "stage1-name", type: "string", usage: "name and optional version (NAME[:VERSION]) of an installed stage1 plugin, or of a stage1 image (from the store, else found by discovery)" },
   { name: "stage1-hash", type: "string", usage: "hash of an image in the store to use as stage1" },
   { name: "stage1-from-dir", type: "string", usage: "filename of an image in the stage1 images directory to use as stage1" },
 ];
 
+/** rkt's older spellings of --pull-policy=never and --pull-policy=update. */
+const STORE_FLAGS: FlagSpec[] = [
+  { name: "store-only", type: "bool", default: "false", deprecated: "please use --pull-policy=never", usage: "use only available images in the store" },
+  { name: "no-store", type: "bool", default: "false", deprecated: "please use --pull-policy=update", usage: "fetch images ignoring the local store" },
+];
+
 export const PREPARE_POD_FLAGS: FlagSpec[] = [
   ...STAGE1_FLAGS,
+  { name: "pod-manifest", type: "string", usage: "the path to a pod manifest to use instead of images and app flags; then only --net, --no-overlay, --interactive and the other runtime flags have effect" },
   { name: "volume", type: "stringArray", usage: "volumes to make available in the pod: NAME,kind=host,source=PATH[,readOnly=BOOL][,recursive=BOOL] or NAME,kind=empty[,mode=0755][,uid=0][,gid=0][,readOnly=BOOL]" },
   { name: "set-env", type: "stringArray", usage: "an environment variable to set for apps, in the form NAME=VALUE" },
   { name: "set-env-file", type: "stringArray", usage: "path to an environment variables file" },
   { name: "inherit-env", type: "bool", default: "false", usage: "inherit all environment variables not set by apps (but NODE_* and LD_*, which rkt does not take from its caller)" },
   { name: "no-overlay", type: "bool", default: "false", usage: "disable overlay filesystem" },
   { name: "pull-policy", type: "string", default: "new", usage: "when to pull an image: new, update or never" },
+  ...STORE_FLAGS,
   { name: "uuid-file-save", type: "string", usage: "write out pod UUID to specified file" },
   { name: "port", type: "stringArray", usage: "ports to forward: NAME:[HOSTIP:]HOSTPORT, NAME being an app port's name (see the image's ports)" },
 ];
@@ -68,6 +76,7 @@ export const APP_FLAGS: FlagSpec[] = [
 export const FETCH_FLAGS: FlagSpec[] = [
   { name: "signature", type: "string", usage: "local signature file to use in validating the preceding image" },
   { name: "pull-policy", type: "string", default: "update", usage: "when to pull an image: new, update or never" },
+  ...STORE_FLAGS,
   { name: "full", type: "bool", default: "false", usage: "print the full image hash after fetching" },
 ];
 

@@ -156,6 +156,18 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./enter.js"),
   },
   {
+    name: "export",
+    summary: "Export an app from an exited pod to an ACI file",
+    usage: "rkt export [--app=APPNAME] [--overwrite] UUID OUTPUT_ACI_FILE",
+    description: "UUID is the UUID of an exited pod. The ACI holds the app's image manifest and its root filesystem as the app left it.",
+    flags: [
+      { name: "app", type: "string", usage: "name of the app to export within the specified pod" },
+      { name: "overwrite", type: "bool", default: "false", usage: "overwrite output ACI" },
+    ],
+    superuser: true,
+    load: () => import("./export.js"),
+  },
+  {
     name: "fetch",
     summary: "Fetch image(s) and store them in the local store",
     usage: "rkt fetch [flags] IMAGE [--signature=FILE] [IMAGE ...]",

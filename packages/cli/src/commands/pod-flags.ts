@@ -4,8 +4,9 @@
 import { checkName, mountFromFlag, parseEnvFile, volumeFromFlag } from "@rkt/appc";
 import type { AppRequest, EnvOptions, PreparePodRequest, PullPolicy, Stage1Selection } from "@rkt/stage0";
 import { readFileSync } from "node:fs";
-import type { CommandContext } from "../command.js";
-import { Flags, parseFlags, UsageError, type FlagSpec } from "../flags.js";
+import type { CommandContext, GlobalOptions } from "../command.js";
+import { deprecationNotices, Flags, parseFlags, UsageError, type FlagSpec, type FlagValues } from "../flags.js";
+import { globalOptions } from "../global-flags.js";
 import { APP_FLAGS, STAGE1_FLAGS } from "./flag-specs.js";
 import { appIsolators } from "./isolator-flags.js";
 import { parsePort } from "./net-flags.js";
@@ -52,29 +53,71 @@ function appRequest(image: string, flags: Flags, args: string[]): AppRequest {
   };
 }
 
-/** The images and their app flags and arguments, from the words after the pod flags. */
-export function parseApps(rest: string[], appFlags: FlagSpec[] = APP_FLAGS): AppRequest[] {
+export interface AppsOptions {
+  /** The flags that apply to the image before them; every other flag applies to the pod. */
+  appFlags?: FlagSpec[];
+  /** Whether `-- ARGS... ---` may follow an image (not for fetch). */
+  appArgs?: boolean;
+}
+
+export interface PodCommandLine {
+  apps: AppRequest[];
+  /** The command's flags, those given between and after the images included. */
+  flags: Flags;
+  global: GlobalOptions;
+}
+
+/**
+ * rkt's parseApps: the words after the pod flags are images, each followed by its app
+ * flags and `-- ARGS... ---`. As with Go's pflag, any flag of the command may also appear
+ * between and after the images (`rkt fetch IMAGE --full`, `rkt run IMAGE --hostname=h`):
+ * app flags apply to the image before them, the others to the pod.
+ */
+export function parseApps(ctx: Pick<CommandContext, "flags" | "rest" | "out">, opts: AppsOptions = {}): PodCommandLine {
+  const appFlags = opts.appFlags ?? APP_FLAGS;
+  const isAppFlag = new Set(appFlags.map((f) => f.name));
+  const specs = ctx.flags.specs;
+  const rest = ctx.rest;
   const apps: AppRequest[] = [];
+  const podValues: FlagValues = new Map();
   let i = 0;
   while (i < rest.length) {
     const image = rest[i++]!;
     if (image === "--" || image === "---") throw new UsageError("an image is required before any app arguments", false);
-    const parsed = parseFlags(rest.slice(i), appFlags, { stopAtPositional: true });
+    const parsed = parseFlags(rest.slice(i), specs, { stopAtPositional: true });
+    const appValues: FlagValues = new Map();
+    for (const [name, values] of parsed.values) {
+      const into = isAppFlag.has(name) ? appValues : podValues;
+      into.set(name, [...(into.get(name) ?? []), ...values]);
+    }
     let remaining = parsed.rest;
     let args: string[] = [];
     if (parsed.stoppedAt === "--") {
+      if (opts.appArgs === false) throw new UsageError("app arguments (-- ...) are not allowed with this command", false);
       const end = remaining.indexOf("---");
       args = end >= 0 ? remaining.slice(0, end) : remaining;
       remaining = end >= 0 ? remaining.slice(end + 1) : [];
       if (remaining[0] === "--") throw new UsageError("only one set of app arguments allowed per image", false);
     }
-    apps.push(appRequest(image, new Flags(parsed.values, appFlags), args));
+    apps.push(appRequest(image, new Flags(appValues, appFlags), args));
     i = rest.length - remaining.length;
   }
-  return apps;
+  for (const notice of deprecationNotices(podValues, specs)) ctx.out.stderr(notice);
+  const flags = ctx.flags.with(podValues);
+  return { apps, flags, global: globalOptions(flags) };
 }
 
-export function parsePullPolicy(value: string): PullPolicy {
+/** --pull-policy, or its deprecated spellings --store-only (never) and --no-store (update). */
+export function pullPolicy(flags: Flags): PullPolicy {
+  const storeOnly = flags.bool("store-only");
+  const noStore = flags.bool("no-store");
+  if (storeOnly && noStore) throw new UsageError("both --store-only and --no-store specified", false);
+  if (storeOnly) return "never";
+  if (noStore) return "update";
+  return parsePullPolicy(flags.string("pull-policy"));
+}
+
+function parsePullPolicy(value: string): PullPolicy {
   if (value !== "new" && value !== "update" && value !== "never") {
     throw new UsageError(`--pull-policy must be new, update or never, not ${JSON.stringify(value)}`, false);
   }
@@ -116,26 +159,46 @@ function envOptions(flags: Flags): EnvOptions {
   return { setEnv, setEnvFiles, inherited: flags.bool("inherit-env") ? { ...process.env } : undefined };
 }
 
+/** rkt's check: a pod manifest replaces the images and every flag that would shape the pod. */
+function checkPodManifestConflicts(line: PodCommandLine): void {
+  const { flags } = line;
+  const policy = pullPolicy(flags);
+  const conflicts =
+    line.apps.length > 0 ||
+    ["volume", "mount", "port", "set-env", "set-env-file"].some((f) => flags.list(f).length > 0) ||
+    flags.bool("inherit-env") ||
+    policy !== "new";
+  if (conflicts) throw new UsageError("conflicting flags set with --pod-manifest (see --help)", false);
+}
+
 /** Everything `rkt prepare` (and the preparing half of `rkt run`) needs. */
-export function prepareRequest(ctx: CommandContext, runtime: PreparePodRequest["requirements"]): PreparePodRequest {
-  const { flags } = ctx;
+export function prepareRequest(line: PodCommandLine, runtime: PreparePodRequest["requirements"]): PreparePodRequest {
+  const { flags, apps } = line;
+  const common = {
+    noOverlay: flags.bool("no-overlay"),
+    stage1: stage1Selection(flags),
+    uuidFileSave: flags.has("uuid-file-save") ? flags.string("uuid-file-save") : undefined,
+    requirements: runtime,
+  };
+  if (flags.has("pod-manifest")) {
+    checkPodManifestConflicts(line);
+    const podManifest = flags.string("pod-manifest");
+    if (podManifest === "") throw new UsageError("--pod-manifest needs the path of a pod manifest", false);
+    return { ...common, podManifest, apps: [], volumes: [], globalMounts: [], env: { setEnv: [], setEnvFiles: [] }, userAnnotations: [], userLabels: [], pullPolicy: "new" };
+  }
   for (const f of APP_FLAGS) {
     if (f.name !== "mount" && flags.has(f.name)) throw new UsageError(`--${f.name} must follow an image`, false);
   }
-  const apps = parseApps(ctx.rest);
-  if (apps.length === 0) throw new UsageError("at least one image is required", true);
+  if (apps.length === 0) throw new UsageError("at least one image (or --pod-manifest) is required", true);
   return {
+    ...common,
     apps,
     volumes: flags.list("volume").map(volumeFromFlag),
     globalMounts: flags.list("mount").map(parseMount),
     env: envOptions(flags),
     userAnnotations: [],
     userLabels: [],
-    noOverlay: flags.bool("no-overlay"),
-    pullPolicy: parsePullPolicy(flags.string("pull-policy")),
-    stage1: stage1Selection(flags),
-    uuidFileSave: flags.has("uuid-file-save") ? flags.string("uuid-file-save") : undefined,
+    pullPolicy: pullPolicy(flags),
     ports: flags.list("port").map(parsePort),
-    requirements: runtime,
   };
 }

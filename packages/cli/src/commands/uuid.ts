@@ -7,8 +7,8 @@ import type { CommandContext } from "../command.js";
 import { rktContext } from "./context.js";
 import { UsageError } from "../flags.js";
 
-export function podArgs(ctx: CommandContext, opts: { single?: boolean } = {}): string[] {
-  const ids = [...ctx.args];
+export function podArgs(ctx: CommandContext, opts: { single?: boolean; uuidFileWins?: boolean } = {}): string[] {
+  const ids = opts.uuidFileWins && ctx.flags.has("uuid-file") ? [] : [...ctx.args];
   if (ctx.flags.has("uuid-file")) {
     const file = ctx.flags.string("uuid-file");
     let text: string;

@@ -1,6 +1,6 @@
 // Turning an image argument into an image in the store, as rkt's finder does: an ID from
 // the store, a file, a URL, or a name looked up in the store.
-import { checkRunnableOSArch } from "@rkt/appc";
+import { checkRunnableOSArch, formatImageString, hostArch, hostOS } from "@rkt/appc";
 import type { ImageManifest } from "@rkt/stage1-api";
 import { ImageNotFoundError, readAciManifest, StoreError } from "@rkt/store";
 import { readFileSync, statSync } from "node:fs";
@@ -30,10 +30,15 @@ export interface FetchedImage {
 }
 
 export class ImageFetcher {
+  /** While an image's dependencies are fetched: they are stored, not rendered one by one. */
+  private fetchingDependencies = false;
+  private pullPolicy: PullPolicy = "new";
+
   constructor(private readonly ctx: RktContext) {}
 
   async fetch(arg: string, opts: FetchOptions): Promise<FetchedImage> {
     const source = classifyImage(arg);
+    this.pullPolicy = opts.pullPolicy;
     const image = await this.fetchSource(source, opts);
     if (opts.checkRunnable) {
       try {
@@ -134,7 +139,9 @@ export class ImageFetcher {
   private async importAci(file: string, label: string, latest = false): Promise<FetchedImage> {
     const store = this.ctx.store;
     const res = await wrapStoreAsync(() => store.importAci(file, { label, latest }));
+    if (this.fetchingDependencies) return { key: res.key, manifest: res.manifest };
     try {
+      await this.fetchDependencies(res.manifest);
       await store.renderTree(res.key);
     } catch (err) {
       if (res.added) store.remove(res.key);
@@ -142,6 +149,48 @@ export class ImageFetcher {
       throw err;
     }
     return { key: res.key, manifest: res.manifest };
+  }
+
+  /**
+   * rkt's fetchImageDeps: the dependencies an image names that are not in the store are
+   * fetched by name and labels (the store first, then discovery, as the pull policy says),
+   * breadth first, theirs after them; each once. The image's tree is rendered afterwards,
+   * with all of them.
+   */
+  private async fetchDependencies(top: ImageManifest): Promise<void> {
+    if (!top.dependencies?.length) return;
+    const queue: ImageManifest[] = [top];
+    const seen = new Set<string>();
+    this.fetchingDependencies = true;
+    try {
+      for (let i = 0; i < queue.length; i++) {
+        for (const dep of queue[i]!.dependencies ?? []) {
+          const labels = { os: hostOS(), arch: hostArch(), ...Object.fromEntries((dep.labels ?? []).map((l) => [l.name, l.value])) };
+          const display = formatImageString({ name: dep.imageName, labels: Object.fromEntries((dep.labels ?? []).map((l) => [l.name, l.value])) });
+          const id = `${dep.imageID ?? ""} ${formatImageString({ name: dep.imageName, labels })}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const stored = dep.imageID ? this.storedKey(dep.imageID) : undefined;
+          const image = stored
+            ? { key: stored, manifest: this.ctx.store.manifest(stored) }
+            : await this.fetchSource(
+                { kind: "name", name: dep.imageName, labels: Object.entries(labels).map(([name, value]) => ({ name, value })), display },
+                { pullPolicy: this.pullPolicy },
+              );
+          queue.push(image.manifest);
+        }
+      }
+    } finally {
+      this.fetchingDependencies = false;
+    }
+  }
+
+  private storedKey(id: string): string | undefined {
+    try {
+      return this.ctx.store.resolveId(id);
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -73,7 +73,8 @@ export function collectImageGarbage(ctx: RktContext, gracePeriodMs: number, repo
     if (blobs.length > 0) report.removedBlobs?.(blobs);
     removeLeftovers(store.paths.blobLocks, (n) => probeLock(join(store.paths.blobLocks, n)) === "unlocked", now);
     removeLeftovers(store.paths.trees, (n) => n.startsWith(".tmp-") || n.startsWith(".rm-"), now);
-    removeLeftovers(store.paths.tmp, () => true, now);
+    // A download in progress (or waited for) holds its file's lock: only idle leftovers go.
+    removeLeftovers(store.paths.tmp, (n) => probeLock(join(store.paths.tmp, n)) !== "locked", now);
   } finally {
     lock.release();
   }

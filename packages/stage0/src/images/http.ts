@@ -19,6 +19,8 @@ export interface HttpPolicy {
 
 export interface GetOptions {
   headers?: Record<string, string>;
+  /** GET unless told (HEAD: is a partial download still good). */
+  method?: "GET" | "HEAD";
   /** Whether plain http:// URLs (and redirects to them) may be used. */
   allowHttp: boolean;
 }
@@ -54,7 +56,7 @@ export class HttpClient {
     let current = parseUrl(url);
     checkScheme(current, opts, url);
     for (let hop = 0; ; hop++) {
-      const res = await this.once(current, opts.headers ?? {});
+      const res = await this.once(current, opts.headers ?? {}, opts.method ?? "GET");
       const location = res.headers.location;
       if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || !location) {
         return { status: res.statusCode ?? 0, headers: res.headers, url: current.toString(), body: res };
@@ -91,12 +93,12 @@ export class HttpClient {
     return { status: res.status, url: res.url, data: Buffer.concat(chunks) };
   }
 
-  private once(url: URL, headers: Record<string, string>): Promise<IncomingMessage> {
+  private once(url: URL, headers: Record<string, string>, method: "GET" | "HEAD"): Promise<IncomingMessage> {
     const all: Record<string, string> = { "User-Agent": `rkt/${RKT_VERSION}`, ...headers };
     const authorization = authorizationFor(url, this.policy.auth);
     if (authorization) all.Authorization = authorization;
     return new Promise((resolve, reject) => {
-      const options = { method: "GET", headers: all, timeout: IDLE_TIMEOUT_MS };
+      const options = { method, headers: all, timeout: IDLE_TIMEOUT_MS };
       const req =
         url.protocol === "https:"
           ? nodeHttps().request(url, {

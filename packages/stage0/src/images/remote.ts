@@ -5,7 +5,7 @@
 // the image and remember the URL.
 import type { NameValue } from "@rkt/stage1-api";
 import { readAciManifest, type RemoteRecord } from "@rkt/store";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import { downloadFile } from "./download.js";
@@ -86,7 +86,13 @@ export class RemoteAciFetcher {
     }
     try {
       const manifest = await readAciManifest(dl.file, req.url);
-      if (req.expect) checkExpected(manifest, req.expect);
+      if (req.expect) {
+        // As rkt: the name and labels are part of what verification checks; with
+        // --insecure-options=image a mismatch is reported, not refused.
+        const mismatch = expectedMismatch(manifest, req.expect);
+        if (mismatch && verify) throw new RktError(mismatch);
+        if (mismatch) ctx.reporter.log("image", `warning: ${mismatch} (not refused: image verification is disabled)`);
+      }
       if (sig) {
         if (sig.kind === "deferred") {
           sig = await this.signature(req);
@@ -107,7 +113,7 @@ export class RemoteAciFetcher {
       });
       return imported;
     } finally {
-      rmSync(dl.file, { force: true });
+      dl.done();
     }
   }
 
@@ -120,6 +126,7 @@ export class RemoteAciFetcher {
         etag,
         allowHttp,
         progress: (t) => this.ctx.reporter.stderr(t),
+        log: (t) => this.ctx.reporter.log("image", t),
         tty: process.stderr.isTTY === true,
       });
     } catch (err) {
@@ -156,16 +163,17 @@ function sigLocation(req: RemoteRequest): string {
   return req.signature.kind === "file" ? req.signature.path : req.signature.url;
 }
 
-/** rkt's ValidateName and ValidateLabels, with rkt's messages. */
-function checkExpected(manifest: import("@rkt/stage1-api").ImageManifest, expect: { name: string; labels: NameValue[] }): void {
+/** rkt's ValidateName and ValidateLabels, with rkt's messages: what differs, if anything. */
+function expectedMismatch(manifest: import("@rkt/stage1-api").ImageManifest, expect: { name: string; labels: NameValue[] }): string | undefined {
   if (manifest.name !== expect.name) {
-    throw new RktError(`error when reading the app name: ${JSON.stringify(expect.name)} expected but ${JSON.stringify(manifest.name)} found`);
+    return `error when reading the app name: ${JSON.stringify(expect.name)} expected but ${JSON.stringify(manifest.name)} found`;
   }
   for (const l of expect.labels) {
     const actual = manifest.labels?.find((m) => m.name === l.name);
-    if (!actual) throw new RktError(`requested label ${JSON.stringify(l.name)} not provided by the image manifest`);
+    if (!actual) return `requested label ${JSON.stringify(l.name)} not provided by the image manifest`;
     if (actual.value !== l.value) {
-      throw new RktError(`requested value for label ${JSON.stringify(l.name)}: ${JSON.stringify(l.value)} differs from fetched aci label value: ${JSON.stringify(actual.value)}`);
+      return `requested value for label ${JSON.stringify(l.name)}: ${JSON.stringify(l.value)} differs from fetched aci label value: ${JSON.stringify(actual.value)}`;
     }
   }
+  return undefined;
 }

@@ -3,7 +3,7 @@
 import type { AppContext, ImageManifest, PodContext, PodManifest, RootfsSource } from "@rkt/stage1-api";
 import { appInfoDir, appRootfs, podLayout, safeJoin } from "@rkt/stage1-api";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RktError } from "../errors.js";
 import type { Pod } from "./pods.js";
@@ -91,8 +91,10 @@ export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], 
       }
       mkdirSync(upper, { mode: 0o755 });
       mkdirSync(work, { mode: 0o700 });
+      ensureMtab(app.treeRootfs, upper);
     } else {
       copyTree(app.treeRootfs, rootfs);
+      ensureMtab(rootfs, rootfs);
     }
   }
   if (overlay) writeFileSync(join(dir, OVERLAY_MARKER), "");
@@ -100,6 +102,25 @@ export function layoutPod(pod: Pod, manifest: PodManifest, apps: PreparedApp[], 
   // The manifest last: a pod with a manifest is a fully laid out pod.
   writeAtomic(join(dir, podLayout.manifest), JSON.stringify(manifest));
   writeFileSync(join(dir, podLayout.created), "");
+}
+
+/**
+ * rkt's ensureMtabExists: an image with an /etc directory but no /etc/mtab gets the symlink
+ * /etc/mtab -> ../proc/self/mounts (tools such as util-linux's mount read it). `image` is the
+ * image's root as rendered, `into` the root the link is made in: the overlay's upper
+ * directory (its etc/ made with the image's /etc owner and mode, as overlayfs shows an upper
+ * directory's) or the copy. Nothing of the image is followed: /etc must be a real directory.
+ */
+function ensureMtab(image: string, into: string): void {
+  const etc = lstatSync(join(image, "etc"), { throwIfNoEntry: false });
+  if (!etc?.isDirectory() || lstatSync(join(image, "etc", "mtab"), { throwIfNoEntry: false })) return;
+  const upperEtc = join(into, "etc");
+  if (!lstatSync(upperEtc, { throwIfNoEntry: false })) {
+    mkdirSync(upperEtc, { mode: etc.mode & 0o7777 });
+    chmodSync(upperEtc, etc.mode & 0o7777);
+    chownSync(upperEtc, etc.uid, etc.gid);
+  }
+  symlinkSync("../proc/self/mounts", join(upperEtc, "mtab"));
 }
 
 /** A full copy preserving owners, modes, links and devices (--no-overlay). */

@@ -2,6 +2,7 @@
 // as rkt's stage0 does: the image's app section with the command-line overrides applied.
 import type { App, ExposedPort, ImageManifest, Isolator, Mount, NameValue, PodManifest, RuntimeApp, Volume } from "@rkt/stage1-api";
 import { appNameFromImageName, checkName, isValidEnvName, ManifestError, validatePodManifest } from "@rkt/appc";
+import { posix } from "node:path";
 import { RktError } from "../errors.js";
 import { RKT_COMPAT_VERSION } from "../version.js";
 
@@ -114,11 +115,18 @@ function runtimeAppFor(r: ResolvedAppImage, env: EnvOptions, globalMounts: Manif
   if (req.userAnnotations.length > 0) app.userAnnotations = { ...app.userAnnotations, ...Object.fromEntries(req.userAnnotations) };
   if (req.userLabels.length > 0) app.userLabels = { ...app.userLabels, ...Object.fromEntries(req.userLabels) };
 
-  const perApp = new Set(req.mounts.map((m) => m.target));
-  const mounts: Mount[] = [
-    ...globalMounts.filter((m) => !perApp.has(m.target)).map((m) => ({ volume: m.volume, path: m.target })),
-    ...req.mounts.map((m) => ({ volume: m.volume, path: m.target })),
-  ];
+  // rkt's MergeMounts: of several mounts on the same (cleaned) path, the app's own win over
+  // the global ones, and the first given wins among each.
+  const seen = new Set<string>();
+  const firstOnEachPath = (list: ManifestOptions["globalMounts"]) =>
+    list.filter((m) => {
+      const p = posix.resolve("/", m.target);
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
+  const perApp = firstOnEachPath(req.mounts);
+  const mounts: Mount[] = [...firstOnEachPath(globalMounts), ...perApp].map((m) => ({ volume: m.volume, path: m.target }));
   const annotations = new Map<string, string>();
   for (const [k, v] of req.annotations) if (!annotations.has(k)) annotations.set(k, v);
   const ra: RuntimeApp = {

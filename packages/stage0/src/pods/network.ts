@@ -9,12 +9,12 @@ import {
   teardownPodNetwork,
   type NetLog,
   type PodNetworkSetup,
+  type PortRequest,
 } from "@rkt/net";
-import type { NetworkRequest, PodManifest, PodNetwork } from "@rkt/stage1-api";
+import type { NetworkRequest, PodNetwork } from "@rkt/stage1-api";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
 import type { Pod } from "./pods.js";
-import { resolvePorts } from "./ports.js";
 
 function netLog(ctx: RktContext): NetLog {
   return { warn: (m) => ctx.reporter.log("networking", m), debug: (m) => ctx.reporter.debugLog("networking", m) };
@@ -52,7 +52,7 @@ export interface StartedNetwork {
 export async function startPodNetwork(
   ctx: RktContext,
   pod: Pod,
-  manifest: PodManifest,
+  ports: PortRequest[],
   requests: NetworkRequest[],
   decision: { privateNetwork: boolean; stage0Network: boolean },
 ): Promise<StartedNetwork> {
@@ -64,7 +64,7 @@ export async function startPodNetwork(
       uuid: pod.uuid,
       requests,
       localConfigDir: ctx.configDirs.local,
-      ports: resolvePorts(manifest),
+      ports,
       log: netLog(ctx),
     });
     return {

@@ -21,8 +21,11 @@ import { checkNetworks } from "./network.js";
 import type { Pod } from "./pods.js";
 import { resolvePorts } from "./ports.js";
 import { removePodDir } from "./remove.js";
+import { effectiveApp, readUserPodManifest, type StoredAppImage } from "./user-manifest.js";
 
 export interface PreparePodRequest {
+  /** --pod-manifest: a pod manifest file used instead of `apps` and the pod-shaping options. */
+  podManifest?: string;
   apps: AppRequest[];
   volumes: Volume[];
   globalMounts: { volume: string; target: string }[];
@@ -47,6 +50,26 @@ export interface PreparedPod {
   manifest: PodManifest;
   /** Whether the pod gets a network namespace, and whether stage0 makes it (CapabilityOutcome). */
   network: { privateNetwork: boolean; stage0Network: boolean };
+}
+
+/** The pod manifest built from the images and the command line's options (rkt's generatePodManifest). */
+async function manifestFromRequest(ctx: RktContext, req: PreparePodRequest): Promise<{ manifest: PodManifest; images: StoredAppImage[] }> {
+  const fetcher = new ImageFetcher(ctx);
+  const images: ResolvedAppImage[] = [];
+  for (const app of req.apps) {
+    const img = await fetcher.fetch(app.image, { pullPolicy: req.pullPolicy, signature: app.signature, checkRunnable: true });
+    images.push({ request: app, key: img.key, manifest: img.manifest });
+  }
+  const manifest = buildPodManifest({
+    apps: images,
+    volumes: req.volumes,
+    globalMounts: req.globalMounts,
+    env: req.env,
+    userAnnotations: req.userAnnotations,
+    userLabels: req.userLabels,
+    ports: req.ports ?? [],
+  });
+  return { manifest, images };
 }
 
 export function stage1Logger(ctx: RktContext): Logger {
@@ -89,29 +112,17 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
   const stage1 = await loadStage1(pkg, { logger: stage1Logger(ctx), dataDir: ctx.dataDir });
   ctx.reporter.debug(`using stage1 ${pkg.name}@${pkg.version} from ${pkg.location}`);
 
-  const fetcher = new ImageFetcher(ctx);
-  const images: ResolvedAppImage[] = [];
-  for (const app of req.apps) {
-    const img = await fetcher.fetch(app.image, { pullPolicy: req.pullPolicy, signature: app.signature, checkRunnable: true });
-    images.push({ request: app, key: img.key, manifest: img.manifest });
-  }
-  const manifest = buildPodManifest({
-    apps: images,
-    volumes: req.volumes,
-    globalMounts: req.globalMounts,
-    env: req.env,
-    userAnnotations: req.userAnnotations,
-    userLabels: req.userLabels,
-    ports: req.ports ?? [],
-  });
-  resolvePorts(manifest);
+  const { manifest, images } =
+    req.podManifest !== undefined ? readUserPodManifest(ctx, req.podManifest) : await manifestFromRequest(ctx, req);
+  const apps = manifest.apps.map((ra, i) => effectiveApp(ra, images[i]!.manifest));
+  resolvePorts(manifest, apps);
   const usesEmptyVolumes =
     manifest.volumes?.some((v) => v.kind === "empty") === true ||
-    manifest.apps.some((a) => (a.app?.mountPoints ?? []).some((mp) => !manifest.volumes?.some((v) => v.name === mp.name)));
+    apps.some((a) => (a?.mountPoints ?? []).some((mp) => !manifest.volumes?.some((v) => v.name === mp.name)));
   // Isolators set by a command-line flag were asked for explicitly; an image's are implied.
   const isolators = manifest.apps.flatMap((ra, i) => {
     const fromFlags = new Set((req.apps[i]?.isolators ?? []).map((iso) => iso.name));
-    return (ra.app?.isolators ?? []).map((iso) => ({ app: ra.name, name: iso.name, explicit: fromFlags.has(iso.name) }));
+    return (apps[i]?.isolators ?? []).map((iso) => ({ app: ra.name, name: iso.name, explicit: fromFlags.has(iso.name) }));
   });
   const outcome = checkCapabilities(stage1.definition, {
     ...req.requirements,
@@ -150,6 +161,7 @@ export async function preparePod(ctx: RktContext, req: PreparePodRequest): Promi
       prepared.push({ name: ra.name, imageManifestBytes: image.manifestBytes, treeId: image.tree.id, treeRootfs: image.tree.rootfs });
     }
     if (selected.kind === "image") installStage1Image(pod.dir, selected.image);
+    ctx.reporter.debug("Writing pod manifest");
     layoutPod(pod, manifest, prepared, stage1Record(selected), overlay);
     await stage1.stage1.prepare?.({ pod: podContext(pod, (id) => ctx.store.paths.treeRootfs(id), manifest) });
     return { pod, lock, stage1, manifest, network: outcome };

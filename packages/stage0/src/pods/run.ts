@@ -12,6 +12,7 @@ import { checkMetadataService, registerPod, unregisterPod, type RegisterOptions 
 import { checkNetworks, releasePodNetwork, startPodNetwork, type StartedNetwork } from "./network.js";
 import { loadPodStage1 } from "./pod-stage1.js";
 import type { Pod } from "./pods.js";
+import { resolvePorts } from "./ports.js";
 import type { PreparedPod } from "./prepare.js";
 
 export interface RuntimeRequest {
@@ -46,11 +47,12 @@ export async function startPod(ctx: RktContext, prepared: PreparedPod, runtime: 
   if (pod.dirState !== "run") pod.moveTo("run");
   // The network exists before the stage1 is asked for its plan; if the pod never gets that
   // far, it is undone at once (a pod that did start has it undone by gc).
-  const started = await startPodNetwork(ctx, pod, prepared.manifest, runtime.net, prepared.network);
+  const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
+  const apps = prepared.manifest.apps.map((ra) => ra.app ?? context.apps.find((a) => a.name === ra.name)?.imageManifest.app);
+  const started = await startPodNetwork(ctx, pod, resolvePorts(prepared.manifest, apps), runtime.net, prepared.network);
   let plan;
   try {
     const metadataService = runtime.mdsRegister ? await registerPod(pod, metadataTarget(started, prepared.network.stage0Network)) : undefined;
-    const context = podContext(pod, (id) => ctx.store.paths.treeRootfs(id), prepared.manifest);
     writeDnsFiles(context.stage1Root, runtime.dns, runtime.dnsConfig, runtime.hostsEntries);
     let dns = runtime.dns;
     // rkt's default resolv mode: the first CNI network with DNS settings provides them.

@@ -10,7 +10,7 @@ import { hostArch, hostOS } from "@rkt/appc";
 import type { ImageManifest } from "@rkt/stage1-api";
 import { stage1InterfaceVersion, type Stage1Error } from "@rkt/stage1-api";
 import { ImageNotFoundError, StoreError } from "@rkt/store";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { RktContext } from "../context.js";
@@ -53,19 +53,21 @@ export async function stage1ImageFromUrl(ctx: RktContext, url: string): Promise<
     return remote.key;
   }
   ctx.reporter.debugLog("image", `remote fetching from URL ${JSON.stringify(url)}`);
+  if (ctx.insecure.tls) ctx.reporter.log("image", "warning: TLS verification has been disabled");
   const res = await download(url, {
     tmpDir: store.paths.tmp,
     label: "Downloading ACI",
+    insecureTls: ctx.insecure.tls,
     progress: (t) => ctx.reporter.stderr(t),
+    log: (t) => ctx.reporter.log("image", t),
     tty: process.stderr.isTTY === true,
   });
-  if (!res.file) throw new RktError(`error downloading ${url}: the server answered 304 to an unconditional request`);
   try {
-    const key = (await storeCall(url, () => store.importAci(res.file!, { label: url }))).key;
+    const key = (await storeCall(url, () => store.importAci(res.file, { label: url }))).key;
     store.setRemote({ url, key, etag: res.etag, cacheMaxAge: res.maxAge, downloadTime: Date.now() });
     return key;
   } finally {
-    rmSync(res.file, { force: true });
+    res.done();
   }
 }
 

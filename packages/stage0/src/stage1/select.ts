@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import rcompare from "semver/functions/rcompare.js";
 import type { RktContext } from "../context.js";
 import { RktError } from "../errors.js";
+import { ImageFetcher } from "../images/fetcher.js";
 import type { Stage1Record } from "../pods/layout.js";
 import { DEFAULT_STAGE1_NAME } from "./builtins.js";
 import {
@@ -26,7 +27,10 @@ import { allStage1s, builtinStage1s, type Stage1Candidate } from "./registry.js"
 
 /** rkt's --stage1-* flags; at most one is set (the CLI enforces rkt's exclusivity). */
 export interface Stage1Selection {
-  /** --stage1-name=NAME[:VERSION]: an installed or builtin plugin, else a stage1 image in the store. */
+  /**
+   * --stage1-name=NAME[:VERSION]: an installed or builtin plugin, else a stage1 image in the
+   * store, else (a name with a domain) a stage1 image found by appc discovery.
+   */
   name?: string;
   /** --stage1-path: a plugin directory, a packed plugin (.tgz) or a stage1 image (ACI). */
   path?: string;
@@ -60,6 +64,9 @@ export async function selectStage1(ctx: RktContext, sel: Stage1Selection): Promi
     const { name, version } = parseNameVersion(sel.name);
     const found = await byName(ctx, name, version);
     if (found) return found;
+    // As rkt, a stage1 image name that is in the store is found by appc discovery; only a
+    // name with a domain can be (a plugin name such as "nspwan" is a typo, not a host).
+    if (name.includes("/")) return image(ctx, await discoverStage1(ctx, sel.name));
     throw notFound(ctx, name, version);
   }
   if (sel.path !== undefined) return fromPath(ctx, resolve(sel.path), sel.path);
@@ -132,6 +139,11 @@ async function fromPath(ctx: RktContext, path: string, label: string): Promise<S
     return { kind: "plugin", pkg, builtin: false };
   }
   return image(ctx, await stage1ImageFromFile(ctx, path, label));
+}
+
+/** An image name (NAME[:VERSION]) found by discovery and verified like any image. */
+async function discoverStage1(ctx: RktContext, nameVersion: string): Promise<string> {
+  return (await new ImageFetcher(ctx).fetch(nameVersion, { pullPolicy: "new" })).key;
 }
 
 async function image(ctx: RktContext, key: string): Promise<SelectedStage1> {
