@@ -179,7 +179,7 @@ describe("rkt run (nspawn, the default stage1)", () => {
     });
     const reader = buildAci(sb.path("reader.aci"), {
       name: "example.com/reader",
-      app: { exec: ["/bin/sh", "-c", "for i in $(seq 100); do [ -f /shared/file ] && break; sleep 0.05; done; cat /shared/file; ls /own 2>&1 | head -1"], user: "0", group: "0", mountPoints: [{ name: "shared", path: "/shared" }] },
+      app: { exec: ["/bin/sh", "-c", "for i in $(seq 1200); do [ -f /shared/file ] && break; sleep 0.05; done; cat /shared/file; ls /own 2>&1 | head -1"], user: "0", group: "0", mountPoints: [{ name: "shared", path: "/shared" }] },
     });
     const r = await sb.rkt([...RUN, "--volume=shared,kind=empty,mode=0700", writer, reader]);
     expect(r.code).toBe(0);
