@@ -2,6 +2,7 @@
 // serves the PublicAPI until SIGINT or SIGTERM, then closes every connection and exits 0.
 import grpc from "@grpc/grpc-js";
 import { decodeInvocation, listenFds, onShutdown, RKT_COMPAT_VERSION, RKT_VERSION, RktContext, serviceLogger } from "@rkt/stage0";
+import type { Socket } from "node:net";
 import { openListeners } from "./listen.js";
 import { NO_LOG_STORE } from "./logs.js";
 import { createApiServer } from "./server.js";
@@ -31,7 +32,15 @@ async function main(): Promise<void> {
     log: out.log,
   });
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-  const { servers, where } = await openListeners(listenFds(), inv.options.listen, (socket) => injector.injectConnection(socket));
+  // The open connections, whose end shutdown waits for: Node's http2 says a session is
+  // closed before its last frames (a stream's trailers, GOAWAY) are on the wire, and exiting
+  // then would drop them.
+  const connections = new Set<Socket>();
+  const { servers, where } = await openListeners(listenFds(), inv.options.listen, (socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+    injector.injectConnection(socket);
+  });
   out.log(`Listening on ${where}`);
   out.log("API service running");
   onShutdown(async () => {
@@ -45,8 +54,11 @@ async function main(): Promise<void> {
         resolve();
       }, 2000);
       server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
+        const ends = [...connections].map((s) => new Promise<void>((r) => s.once("close", () => r())));
+        void Promise.all(ends).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     });
     injector.destroy();
