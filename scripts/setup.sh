@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for rkt-ts, as root: the system packages rkt and its tests
-# use, pnpm, the dependencies, the build, and `rkt` on PATH. Safe to run again.
+# use, rkt-ts's own Node.js runtime and pnpm (scripts/install-node.sh), the dependencies,
+# the build, and `rkt` on PATH. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ PACKAGES=(
   apache2-utils jq zstd         # htpasswd -B (registry basic auth); jq for bench/oci-fetch.sh; zstd layers in tests
   gnupg openssl ca-certificates # trust tests: real keys and signatures, a test CA; the system CA store
 )
+
+# Debian's npm (with its Node.js 18) serves only to download rkt-ts's own runtime, once.
+if ! command -v npm >/dev/null && ! scripts/install-node.sh --installed; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -58,11 +62,11 @@ elif [ ! -d "$KVM_CACHE/${kpkg}_$kver" ]; then
   rm -rf "$ktmp"
 fi
 
-PNPM_VERSION=10.34.9
-if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
-  echo "setup: installing pnpm $PNPM_VERSION"
-  npm install -g --silent "pnpm@$PNPM_VERSION" >/dev/null
-fi
+# rkt-ts's own runtime: Node.js 24 and pnpm in runtime/node (Debian's npm only downloads them).
+scripts/install-node.sh
+export PATH="$PWD/runtime/node/bin:$PATH"
+# Native addons build against the runtime's headers, not a system Node's.
+export npm_config_nodedir="$PWD/runtime/node"
 
 export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile --reporter=append-only | { grep -v -E "^(Progress|Packages):" || true; }

@@ -5,6 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+# The tests run on rkt-ts's own runtime (scripts/install-node.sh), as rkt does.
+export PATH="$PWD/runtime/node/bin:$PATH"
 
 results=$(mktemp /tmp/rkt-test-results.XXXXXX.json)
 pnpm exec vitest run --reporter=default --reporter=json --outputFile="$results" "$@"

@@ -1,10 +1,12 @@
 // rkt run on the fly stage1, end to end: real images, the real launcher and helper.
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAci } from "./fixtures/aci.js";
-import { Sandbox } from "./helpers/rkt.js";
+import { REPO, Sandbox } from "./helpers/rkt.js";
 
 const FLY = ["--insecure-options=image", "run", "--stage1-name=fly"];
 
@@ -222,6 +224,12 @@ describe("the rkt command line", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^rkt Version: 1\.30\.0/m);
     expect(r.stdout).toMatch(/^appc Version: 0\.8\.11$/m);
+    // rkt runs on its own runtime (scripts/install-node.sh), whatever node is in PATH.
+    const own = execFileSync(join(REPO, "runtime/node/bin/node"), ["--version"], { encoding: "utf8" }).trim();
+    expect(own).toMatch(/^v2[4-9]\./);
+    expect(r.stdout).toMatch(new RegExp(`^Node\\.js: ${own.replaceAll(".", "\\.")}$`, "m"));
+    const path = await sb.rkt(["version"], { env: { PATH: "/nonexistent" } });
+    expect(path.stdout).toContain(`Node.js: ${own}\n`);
   });
 
   test("command prefixes work as in rkt", async () => {

@@ -4,6 +4,11 @@
 // older than a TypeScript build of any package (a developer ran `tsc -b` since), it loads
 // the unbundled dist/main.js instead. RKT_BUNDLE=off forces the unbundled CLI.
 "use strict";
+// rkt's launcher runs rkt-ts's own Node.js (runtime/node); RKT_NODE may name another one.
+if (Number(process.versions.node.split(".")[0]) < 24) {
+  process.stderr.write(`rkt: rkt-ts needs Node.js 24 or later, and ${process.execPath} is ${process.version} (unset RKT_NODE, or run scripts/install-node.sh)\n`);
+  process.exit(254);
+}
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -52,7 +57,7 @@ function runBundle() {
   const source = fs.readFileSync(bundle, "utf8");
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapper, { filename: bundle, cachedData });
-  // Dynamic import() from code compiled with a cache has no loader callback in Node 20:
+  // Dynamic import() from code compiled with a cache has no loader callback:
   // the bundle imports stage1 plugins through this function, defined in a real module.
   globalThis.__rktImport = (url) => import(url);
   const mod = { exports: {} };

@@ -408,6 +408,24 @@ static char *trusted_path(const char *var, const char *path) {
   return real;
 }
 
+/* The directory LEVELS levels above this executable's real path. */
+static char *self_dir_up(int levels) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n < 0)
+    fail_errno("rkt: cannot find my own executable (/proc/self/exe)");
+  exe[n] = 0;
+  for (int i = 0; i < levels; i++) {
+    char *s = strrchr(exe, '/');
+    if (s)
+      *s = 0;
+  }
+  return xstrdup(exe);
+}
+
+/* rkt-ts brings its own Node.js (scripts/install-node.sh installs it):
+ * <root>/packages/isolation/bin/rkt-isolation runs <root>/runtime/node/bin/node, in a
+ * checkout and in the installed package alike. RKT_NODE names another one (developers). */
 static char *find_node(void) {
   const char *e = getenv("RKT_NODE");
   if (e && *e) {
@@ -415,21 +433,12 @@ static char *find_node(void) {
       fail_errno("rkt: RKT_NODE=%s is not executable", e);
     return trusted_path("RKT_NODE", e);
   }
-  const char *path = getenv("PATH");
-  if (!path || !*path)
-    path = "/usr/local/bin:/usr/bin:/bin";
-  for (const char *p = path;;) {
-    size_t n = strcspn(p, ":");
-    char *cand = xasprintf("%.*s/node", (int)n, n ? p : ".");
-    struct stat sb;
-    if (stat(cand, &sb) == 0 && S_ISREG(sb.st_mode) && access(cand, X_OK) == 0)
-      return cand;
-    free(cand);
-    if (!p[n])
-      break;
-    p += n + 1;
-  }
-  fail("rkt: cannot find node in PATH (set RKT_NODE to the Node.js binary)");
+  char *root = self_dir_up(4);
+  char *node = xasprintf("%s/runtime/node/bin/node", root);
+  free(root);
+  if (access(node, X_OK) != 0)
+    fail_errno("rkt: cannot run rkt-ts's Node.js runtime %s (install it with scripts/install-node.sh, or set RKT_NODE to a Node.js 24 binary)", node);
+  return node;
 }
 
 static char *find_cli(void) {
@@ -441,17 +450,9 @@ static char *find_cli(void) {
   }
   /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/bin/rkt.cjs (which loads the bundled
    * CLI when it is current, else dist/main.js) */
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n < 0)
-    fail_errno("rkt: cannot find my own executable (/proc/self/exe)");
-  exe[n] = 0;
-  for (int i = 0; i < 3; i++) {
-    char *s = strrchr(exe, '/');
-    if (s)
-      *s = 0;
-  }
-  char *cli = xasprintf("%s/cli/bin/rkt.cjs", exe);
+  char *pkgs = self_dir_up(3);
+  char *cli = xasprintf("%s/cli/bin/rkt.cjs", pkgs);
+  free(pkgs);
   if (access(cli, R_OK) != 0)
     fail_errno("rkt: cannot find the rkt CLI script %s (set RKT_CLI)", cli);
   return cli;

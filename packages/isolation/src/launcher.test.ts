@@ -168,17 +168,24 @@ c.exec({ path: '/bin/sh', argv: ['sh', '-c', 'echo $$ > ' + args[1] + '.tmp && m
     symlinkSync(join(d, 'pk/isolation/bin/rkt-isolation'), join(d, 'usr-bin/rkt'));
     const env = { ...process.env };
     delete env['RKT_CLI'];
+    delete env['RKT_NODE'];
+    // Its runtime is <d>/runtime/node/bin/node, whatever node is in PATH.
     let r = await run(join(d, 'usr-bin/rkt'), ['version'], { env });
     expect(r.status).toBe(254);
+    expect(r.stderr).toBe(
+      `rkt: cannot run rkt-ts's Node.js runtime ${d}/runtime/node/bin/node (install it with scripts/install-node.sh, or set RKT_NODE to a Node.js 24 binary): No such file or directory\n`,
+    );
+    mkdirSync(join(d, 'runtime/node/bin'), { recursive: true });
+    symlinkSync(process.execPath, join(d, 'runtime/node/bin/node'));
+    r = await run(join(d, 'usr-bin/rkt'), ['version'], { env });
+    expect(r.status).toBe(254);
     expect(r.stderr).toBe(`rkt: cannot find the rkt CLI script ${d}/pk/cli/bin/rkt.cjs (set RKT_CLI): No such file or directory\n`);
-    writeFileSync(join(d, 'pk/cli/bin/rkt.cjs'), `console.log(JSON.stringify([process.argv.slice(2), process.env.RKT_LAUNCHER_FD]));\n`);
-    r = await run(join(d, 'usr-bin/rkt'), ['version', '--x'], { env });
-    expect(r).toMatchObject({ status: 0, stdout: '[["version","--x"],"3"]\n' });
+    writeFileSync(join(d, 'pk/cli/bin/rkt.cjs'), `console.log(JSON.stringify([process.argv.slice(2), process.env.RKT_LAUNCHER_FD, process.execPath]));\n`);
+    r = await run(join(d, 'usr-bin/rkt'), ['version', '--x'], { env: { ...env, PATH: '/nonexistent' } });
+    expect(r).toMatchObject({ status: 0, stdout: `[["version","--x"],"3",${JSON.stringify(process.execPath)}]\n` });
+    // RKT_NODE overrides it.
     r = await run(join(d, 'usr-bin/rkt'), [], { env: { ...env, RKT_NODE: '/nonexistent/node' } });
     expect(r.status).toBe(254);
     expect(r.stderr).toContain('RKT_NODE=/nonexistent/node is not executable');
-    r = await run(join(d, 'usr-bin/rkt'), [], { env: { ...env, PATH: '/nonexistent' } });
-    expect(r.status).toBe(254);
-    expect(r.stderr).toContain('cannot find node in PATH');
   });
 });

@@ -5,7 +5,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   ctx.out.stdout(
     `rkt Version: ${RKT_COMPAT_VERSION}+rkt-ts.${RKT_VERSION}\n` +
       `appc Version: ${APPC_VERSION}\n` +
-      `Node.js Version: ${process.version}\n` +
+      `Node.js: ${process.version}\n` +
       `Node.js OS/Arch: ${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}\n` +
       `Stage1 Protocol: ${PROTOCOL_VERSION_FOR_CLI}\n` +
       `Features: -TPM -SDJOURNAL\n`,

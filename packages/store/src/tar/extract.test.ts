@@ -417,7 +417,7 @@ describe.skipIf(!IS_ROOT)('extractTar (as root)', () => {
           T.file('precise', ''),
         ),
       );
-      // microsecond-exact (libuv truncates to µs after a float conversion)
+      // microsecond-exact (libuv takes the times as doubles)
       const precise = await fsp.stat(D('precise'), { bigint: true });
       expect([precise.mtimeNs / 1000n, precise.atimeNs / 1000n]).toEqual([1795912253953218n, 1795912253000001n]);
       expect(await fsp.readFile(D(long), 'utf8')).toBe('pax');

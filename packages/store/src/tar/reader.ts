@@ -35,9 +35,8 @@ export interface TarEntry {
   /** Seconds since the epoch (may be fractional). */
   mtime: number;
   atime: number | undefined;
-  /** The same times encoded for fs.utimes/futimes/lutimes, which go through libuv:
-   * libuv truncates to microseconds after a double conversion, so a fractional time
-   * is passed as the middle of its microsecond to come out exact. */
+  /** The same times encoded for fs.utimes/futimes/lutimes, which go through libuv's
+   * double-to-timespec conversion (see utimesArg). */
   mtimeArg: number;
   atimeArg: number | undefined;
   linkpath: string;
@@ -161,7 +160,21 @@ function paxTime(v: Buffer, key: string, at: number): { secs: number; arg: numbe
     return { secs, arg: Math.floor(secs) };
   }
   if (nsec === 0) return { secs: whole, arg: whole };
-  return { secs: whole + nsec / 1e9, arg: whole + (Math.floor(nsec / 1000) + 0.5) / 1e6 };
+  return { secs: whole + nsec / 1e9, arg: utimesArg(whole, nsec) };
+}
+
+/**
+ * The fs.utimes argument for WHOLE.NSEC seconds. libuv sets the nanoseconds of the double it
+ * gets, truncated: trunc((t - whole) * 1e9). A double near 2^31 resolves about 240 ns, so the
+ * nearest one may come out just below the intended microsecond; then the middle of that
+ * microsecond is passed instead. The time is thus as exact as a double allows, never a
+ * microsecond off.
+ */
+function utimesArg(whole: number, nsec: number): number {
+  const usec = Math.floor(nsec / 1000);
+  const nearest = whole + nsec / 1e9;
+  if (Math.floor(Math.trunc((nearest - whole) * 1e9) / 1000) === usec) return nearest;
+  return whole + (usec + 0.5) / 1e6;
 }
 
 const TYPES: Record<string, TarEntryType> = {
