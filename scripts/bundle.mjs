@@ -3,8 +3,8 @@
 // than rkt's own work on a `rkt run`; one file loaded with a code cache starts in a few
 // milliseconds. (Node 24's module.enableCompileCache() was measured too: its cache of the
 // bundle holds only the eagerly compiled code, and a fly `rkt run` took more time and CPU
-// than with this vm.Script cache, which also holds the functions its command compiled.) better-sqlite3 (a native
-// addon), openpgp and tar, and stage1 plugins outside the bundle load as usual.
+// than with this vm.Script cache, which also holds the functions its command compiled.)
+// openpgp and tar, and stage1 plugins outside the bundle, load as usual.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -21,9 +21,9 @@ await build({
   format: "cjs",
   platform: "node",
   target: "node24",
-  // Native (better-sqlite3) or large and rarely needed (openpgp verifies signatures, tar
-  // parses ACIs on import): required from node_modules when used, not compiled on every start.
-  external: ["better-sqlite3", "openpgp", "tar"],
+  // Large and rarely needed (openpgp verifies signatures, tar parses ACIs on import):
+  // required from node_modules when used, not compiled on every start.
+  external: ["openpgp", "tar"],
   // import() of those becomes require(): code run from a vm.Script has no import() loader.
   supported: { "dynamic-import": false },
   // Every module's import.meta.url becomes the bundle's own URL.

@@ -65,8 +65,6 @@ fi
 # rkt-ts's own runtime: Node.js 24 and pnpm in runtime/node (Debian's npm only downloads them).
 scripts/install-node.sh
 export PATH="$PWD/runtime/node/bin:$PATH"
-# Native addons build against the runtime's headers, not a system Node's.
-export npm_config_nodedir="$PWD/runtime/node"
 
 export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile --reporter=append-only | { grep -v -E "^(Progress|Packages):" || true; }

@@ -106,21 +106,33 @@ describe("oci:, oci-archive: and docker-archive: sources", () => {
     expect(wrong.stderr).toMatch(/no image tagged "example\.com\/other:1" \(it has example\.com\/app:2\.0\)/);
   });
 
-  test("a zstd-compressed layer: applied where Node.js can decompress it, a clear error otherwise", async () => {
-    const l = new Layout(sb.path("zstd"));
-    const tar = rawTar([{ path: "z", content: "zstd layer" }]);
-    writeFileSync(sb.path("z.tar"), tar);
-    execFileSync("zstd", ["-q", "-f", sb.path("z.tar"), "-o", sb.path("z.tar.zst")]);
-    const m = l.image({ layers: [{ tar, blob: readFileSync(sb.path("z.tar.zst")), mediaType: "application/vnd.oci.image.layer.v1.tar+zstd" }] });
-    l.tag("z", m);
-    const r = await sb.rkt([...FETCH, `oci:${l.dir}:z`]);
-    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
-    if (major > 22 || (major === 22 && minor >= 15)) {
-      expect(r.code).toBe(0);
-    } else {
-      expect(r.code).toBe(254);
-      expect(r.stderr).toMatch(/is zstd-compressed, which needs Node\.js 22\.15 or later/);
-    }
+  test("zstd-compressed layers, as skopeo writes them, are applied: whiteouts too; the image runs", async () => {
+    const src = new Layout(sb.path("zstd-src"));
+    const root = sb.path("zstd-root");
+    makeBusyboxRootfs(root);
+    const m = src.image({
+      layers: [
+        layerFromDir(root),
+        layerFromEntries([
+          { path: "version", content: "zstd" },
+          { path: "gone", content: "x" },
+        ]),
+        layerFromEntries([{ path: ".wh.gone", content: "" }]),
+      ],
+      config: { Entrypoint: ["/bin/sh", "-c"], Cmd: ["cat /version; test -e /gone || echo ' and gone'"] },
+    });
+    src.tag("z", m);
+    skopeo(["--dest-compress", "--dest-compress-format=zstd", `oci:${src.dir}:z`, `oci:${sb.path("zstd")}:z`]);
+    const index = JSON.parse(readFileSync(sb.path("zstd", "index.json"), "utf8")) as { manifests: Descriptor[] };
+    const manifest = JSON.parse(readFileSync(sb.path("zstd", "blobs", "sha256", index.manifests[0]!.digest.slice(7)), "utf8")) as { layers: Descriptor[] };
+    expect(manifest.layers.map((l) => l.mediaType)).toEqual(Array(3).fill("application/vnd.oci.image.layer.v1.tar+zstd"));
+    for (const l of manifest.layers) expect(readFileSync(sb.path("zstd", "blobs", "sha256", l.digest.slice(7))).readUInt32LE(0)).toBe(0xfd2fb528);
+    const r = await sb.rkt([...FETCH, `oci:${sb.path("zstd")}:z`]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const run = await sb.rkt(["--insecure-options=image", "run", "--stage1-name=fly", r.stdout.trim()]);
+    expect(run.stdout).toBe("zstd and gone\n");
+    expect(run.code).toBe(0);
   });
 
   test("without --insecure-options=image: no signatures for these images", async () => {

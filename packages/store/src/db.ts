@@ -1,11 +1,15 @@
 // The store index: one SQLite database in WAL mode that many rkt processes open at once.
-// Writers serialize on SQLite's own lock (busy timeout), readers never block.
-import type Database from "better-sqlite3";
-import { createRequire } from "node:module";
+// Writers serialize on SQLite's own lock (busy timeout), readers never block. SQLite is
+// Node's own (node:sqlite): no native addon to build.
+import type { DatabaseSync } from "node:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { StoreError } from "./errors.js";
 
-type DB = Database.Database;
+type DB = DatabaseSync;
+
+/** How long a writer waits for another rkt process's write transaction. */
+const BUSY_TIMEOUT_MS = 30_000;
 
 const SCHEMA_VERSION = 2;
 
@@ -58,42 +62,72 @@ const MIGRATIONS: Record<number, string> = {
   `,
 };
 
-/**
- * better-sqlite3, from where this code runs: the store's own dependency, or, in the bundled
- * CLI (where every module's import.meta.url is the bundle's), the CLI's copy of it.
- */
-function loadSQLite(): typeof Database {
-  const here = createRequire(import.meta.url);
-  try {
-    return here("better-sqlite3") as typeof Database;
-  } catch {
-    return createRequire(here.resolve("@rkt/store/package.json"))("better-sqlite3") as typeof Database;
-  }
-}
-
 export function openDb(dir: string): DB {
   mkdirSync(dir, { recursive: true, mode: 0o750 });
-  // Loaded on first use: commands that never touch the store skip the native addon.
-  const SQLite = loadSQLite();
-  const db = new SQLite(join(dir, "index.sqlite"), { timeout: 30_000 });
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  // Loaded on first use: commands that never touch the store skip SQLite.
+  const { DatabaseSync } = process.getBuiltinModule("node:sqlite");
+  const db = new DatabaseSync(join(dir, "index.sqlite"), { timeout: BUSY_TIMEOUT_MS });
+  useWal(db, join(dir, "index.sqlite"));
+  db.exec("PRAGMA synchronous = NORMAL");
   migrate(db);
   return db;
 }
 
+/**
+ * Puts the database in WAL mode (it stays so on disk). Switching needs an exclusive lock that
+ * SQLite does not wait for: two processes that create the store at once retry for a while.
+ */
+function useWal(db: DB, file: string): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { journal_mode } = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
+      if (journal_mode !== "wal") throw new StoreError(`${file}: SQLite cannot use WAL mode here (journal mode ${journal_mode})`);
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  return (err as { errcode?: number }).errcode === 5; // SQLITE_BUSY
+}
+
+/**
+ * Runs `fn` in a write transaction and commits it, or rolls it back when `fn` throws.
+ * BEGIN IMMEDIATE takes the write lock first, so a writer waits (busy timeout) instead of
+ * failing when it would have to upgrade a read lock.
+ */
+export function writeTransaction<T>(db: DB, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw err;
+  }
+}
+
+/** The schema version (SQLite's user_version). */
+export function schemaVersion(db: DB): number {
+  return (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
 function migrate(db: DB): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current === SCHEMA_VERSION) return;
-  // BEGIN IMMEDIATE takes the write lock, so two first runs do not both migrate.
-  db.transaction(() => {
-    let version = db.pragma("user_version", { simple: true }) as number;
+  if (schemaVersion(db) === SCHEMA_VERSION) return;
+  // Under the write lock, so two first runs do not both migrate.
+  writeTransaction(db, () => {
+    let version = schemaVersion(db);
     while (version < SCHEMA_VERSION) {
       version++;
       db.exec(MIGRATIONS[version]!);
     }
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
 }
 
 export type { DB };

@@ -1,5 +1,5 @@
-// Opening a possibly compressed archive as a stream of its uncompressed bytes. gzip is
-// handled in-process; bzip2, xz and zstd through the system's tools when present.
+// Opening a possibly compressed archive as a stream of its uncompressed bytes. gzip and
+// zstd are handled in-process (node:zlib); bzip2 and xz through the system's tools when present.
 import { createRequire } from "node:module";
 import { createReadStream, openSync, readSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
@@ -23,22 +23,22 @@ export function detectCompression(file: string): Compression {
   return "none";
 }
 
-const TOOLS: Record<Exclude<Compression, "none" | "gzip">, string> = { bzip2: "bzip2", xz: "xz", zstd: "zstd" };
+const TOOLS: Record<Exclude<Compression, "none" | "gzip" | "zstd">, string> = { bzip2: "bzip2", xz: "xz" };
 
 /** The uncompressed bytes of `file`. Errors of the decompressor surface as stream errors. */
 export function openDecompressed(file: string, label = file): Readable {
   const kind = detectCompression(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   if (kind === "none") return raw;
-  if (kind === "gzip") {
-    const { createGunzip } = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
-    const gunzip = createGunzip({ chunkSize: 1 << 20 });
-    raw.on("error", (e) => gunzip.destroy(e));
-    gunzip.on("error", () => raw.destroy());
-    return raw.pipe(gunzip);
+  if (kind === "gzip" || kind === "zstd") {
+    const zlib = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
+    const inflate = kind === "gzip" ? zlib.createGunzip({ chunkSize: 1 << 20 }) : zlib.createZstdDecompress({ chunkSize: 1 << 20 });
+    raw.on("error", (e) => inflate.destroy(e));
+    inflate.on("error", () => raw.destroy());
+    return raw.pipe(inflate);
   }
   const tool = TOOLS[kind];
-  // child_process is loaded only for the rare bzip2/xz/zstd images.
+  // child_process is loaded only for the rare bzip2/xz images.
   const { spawn } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   const child = spawn(tool, ["-dc", file], { stdio: ["ignore", "pipe", "pipe"] });
   raw.destroy();

@@ -6,5 +6,5 @@ export { ImageStore, layerExpansionLimit, type ImportResult, type RemoteRecord, 
 export { BlobWriter, blobKey, type BlobWriterOptions } from "./blob-writer.js";
 export { MissingBlobError, type BlobRole, type OciBlobRef, type OciImageRecord } from "./oci-images.js";
 export { treeHash } from "./tree-hash.js";
-export { extractTar, UnsafeArchiveError, ArchiveFormatError, ArchiveLimitError, type FsOp, type FsOpResult, zstdAvailable } from "./tar/index.js";
+export { extractTar, UnsafeArchiveError, ArchiveFormatError, ArchiveLimitError, type FsOp, type FsOpResult } from "./tar/index.js";
 export { readAciManifest } from "./aci-manifest.js";

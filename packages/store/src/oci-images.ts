@@ -11,7 +11,7 @@ import type { NameValue } from "@rkt/stage1-api";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { blobKey } from "./blob-writer.js";
-import type { DB } from "./db.js";
+import { writeTransaction, type DB } from "./db.js";
 import { StoreError } from "./errors.js";
 import type { StorePaths } from "./paths.js";
 
@@ -52,29 +52,27 @@ export function hasBlobFile(paths: StorePaths, digest: string): boolean {
 
 /** Adds the image (or marks it latest); false when it was already there. */
 export function insertOciImage(db: DB, paths: StorePaths, rec: OciImageRecord): boolean {
-  return db
-    .transaction((): boolean => {
-      const missing = [...new Set(rec.blobs.map((b) => b.digest))].filter((d) => !hasBlobFile(paths, d));
-      if (missing.length > 0) throw new MissingBlobError(missing);
-      const refs = db.prepare(
-        `INSERT INTO image_blobs (key, digest, role, position, media_type, size) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(key, role, position) DO NOTHING`,
-      );
-      for (const b of rec.blobs) refs.run(rec.key, b.digest, b.role, b.position, b.mediaType, b.size);
-      if (db.prepare("SELECT 1 FROM images WHERE key = ?").get(rec.key)) {
-        if (rec.latest) db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(rec.key);
-        return false;
-      }
-      const sizes = new Map(rec.blobs.map((b) => [b.digest, b.size]));
-      const size = [...sizes.values()].reduce((a, b) => a + b, 0);
-      const now = Date.now();
-      db.prepare(
-        `INSERT INTO images (key, digest, kind, name, labels, manifest, import_time, last_used, latest, size)
-         VALUES (?, ?, 'oci', ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(rec.key, rec.digest, rec.name, JSON.stringify(rec.labels), rec.manifest, now, now, rec.latest ? 1 : 0, size);
-      return true;
-    })
-    .immediate();
+  return writeTransaction(db, (): boolean => {
+    const missing = [...new Set(rec.blobs.map((b) => b.digest))].filter((d) => !hasBlobFile(paths, d));
+    if (missing.length > 0) throw new MissingBlobError(missing);
+    const refs = db.prepare(
+      `INSERT INTO image_blobs (key, digest, role, position, media_type, size) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(key, role, position) DO NOTHING`,
+    );
+    for (const b of rec.blobs) refs.run(rec.key, b.digest, b.role, b.position, b.mediaType, b.size);
+    if (db.prepare("SELECT 1 FROM images WHERE key = ?").get(rec.key)) {
+      if (rec.latest) db.prepare("UPDATE images SET latest = 1 WHERE key = ?").run(rec.key);
+      return false;
+    }
+    const sizes = new Map(rec.blobs.map((b) => [b.digest, b.size]));
+    const size = [...sizes.values()].reduce((a, b) => a + b, 0);
+    const now = Date.now();
+    db.prepare(
+      `INSERT INTO images (key, digest, kind, name, labels, manifest, import_time, last_used, latest, size)
+       VALUES (?, ?, 'oci', ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(rec.key, rec.digest, rec.name, JSON.stringify(rec.labels), rec.manifest, now, now, rec.latest ? 1 : 0, size);
+    return true;
+  });
 }
 
 export function imageBlobs(db: DB, key: string, role?: BlobRole): OciBlobRef[] {
@@ -91,22 +89,20 @@ export function imageBlobs(db: DB, key: string, role?: BlobRole): OciBlobRef[] {
  * transaction. Returns the digests of the blobs removed.
  */
 export function removeOciImage(db: DB, paths: StorePaths, key: string): string[] {
-  return db
-    .transaction((): string[] => {
-      const digests = (db.prepare("SELECT DISTINCT digest FROM image_blobs WHERE key = ?").all(key) as { digest: string }[]).map((r) => r.digest);
-      db.prepare("DELETE FROM image_blobs WHERE key = ?").run(key);
-      db.prepare("DELETE FROM images WHERE key = ?").run(key);
-      db.prepare("DELETE FROM remotes WHERE key = ?").run(key);
-      const used = db.prepare("SELECT 1 FROM image_blobs WHERE digest = ? LIMIT 1");
-      const removed: string[] = [];
-      for (const d of digests) {
-        if (used.get(d)) continue;
-        rmSync(paths.blob(blobKey(d)), { force: true });
-        removed.push(d);
-      }
-      return removed;
-    })
-    .immediate();
+  return writeTransaction(db, (): string[] => {
+    const digests = (db.prepare("SELECT DISTINCT digest FROM image_blobs WHERE key = ?").all(key) as { digest: string }[]).map((r) => r.digest);
+    db.prepare("DELETE FROM image_blobs WHERE key = ?").run(key);
+    db.prepare("DELETE FROM images WHERE key = ?").run(key);
+    db.prepare("DELETE FROM remotes WHERE key = ?").run(key);
+    const used = db.prepare("SELECT 1 FROM image_blobs WHERE digest = ? LIMIT 1");
+    const removed: string[] = [];
+    for (const d of digests) {
+      if (used.get(d)) continue;
+      rmSync(paths.blob(blobKey(d)), { force: true });
+      removed.push(d);
+    }
+    return removed;
+  });
 }
 
 /**
@@ -139,20 +135,18 @@ export function removeOrphanBlobs(db: DB, paths: StorePaths, minAgeMs: number, n
  */
 export function removeUnusedBlobs(db: DB, paths: StorePaths, digests: string[]): string[] {
   if (digests.length === 0) return [];
-  return db
-    .transaction((): string[] => {
-      const used = db.prepare("SELECT 1 FROM image_blobs WHERE digest = ? LIMIT 1");
-      const removed: string[] = [];
-      for (const d of new Set(digests)) {
-        if (used.get(d)) continue;
-        const file = paths.blob(blobKey(d));
-        if (!existsSync(file)) continue;
-        rmSync(file, { force: true });
-        removed.push(d);
-      }
-      return removed;
-    })
-    .immediate();
+  return writeTransaction(db, (): string[] => {
+    const used = db.prepare("SELECT 1 FROM image_blobs WHERE digest = ? LIMIT 1");
+    const removed: string[] = [];
+    for (const d of new Set(digests)) {
+      if (used.get(d)) continue;
+      const file = paths.blob(blobKey(d));
+      if (!existsSync(file)) continue;
+      rmSync(file, { force: true });
+      removed.push(d);
+    }
+    return removed;
+  });
 }
 
 function readdirSafe(dir: string): string[] {

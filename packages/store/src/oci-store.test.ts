@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { rawTar, type RawEntry } from "../../../test/fixtures/rawtar.js";
+import { schemaVersion } from "./db.js";
 import { MissingBlobError, type OciBlobRef } from "./oci-images.js";
 import { ImageStore, layerExpansionLimit } from "./store.js";
 
@@ -193,10 +194,10 @@ describe("rendering OCI images", () => {
 test("an index of schema version 1 (before OCI images) migrates in place", () => {
   const key = image("example.com/a", [layer([{ path: "a", content: "a" }])]);
   store.db.exec("DROP TABLE image_blobs");
-  store.db.pragma("user_version = 1");
+  store.db.exec("PRAGMA user_version = 1");
   store.close();
   const again = new ImageStore(join(dir, "data"));
-  expect(again.db.pragma("user_version", { simple: true })).toBe(2);
+  expect(schemaVersion(again.db)).toBe(2);
   expect(again.get(key).name).toBe("example.com/a");
   expect(again.imageBlobs(key)).toEqual([]);
   again.close();

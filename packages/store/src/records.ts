@@ -20,7 +20,7 @@ export interface ImageRow {
   kind: string;
   name: string;
   labels: string;
-  manifest: Buffer;
+  manifest: Uint8Array;
   import_time: number;
   last_used: number;
   latest: number;
@@ -35,7 +35,8 @@ export function recordFromRow(r: ImageRow): ImageRecord {
     kind: r.kind as ImageRecord["kind"],
     name: r.name,
     labels: JSON.parse(r.labels) as NameValue[],
-    manifestBytes: r.manifest,
+    // node:sqlite reads BLOBs as plain Uint8Arrays: a Buffer view of the same bytes.
+    manifestBytes: Buffer.from(r.manifest.buffer, r.manifest.byteOffset, r.manifest.byteLength),
     importTime: r.import_time,
     lastUsed: r.last_used,
     latest: r.latest !== 0,

@@ -1,4 +1,5 @@
 // The image store against real files: import, IDs, name lookup, trees, removal.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +37,19 @@ describe("importing ACIs", () => {
     expect((await store.importAci(file)).added).toBe(false);
     expect(store.list()).toHaveLength(1);
     expect(readdirSync(store.paths.tmp)).toEqual([]);
+  });
+
+  test("an ACI compressed with gzip, zstd, xz or bzip2 is the same image", async () => {
+    const plain = aci("example.com/z", { compress: "none" });
+    const keys = [(await store.importAci(plain)).key];
+    for (const [tool, ext] of [["gzip", "gz"], ["zstd", "zst"], ["xz", "xz"], ["bzip2", "bz2"]] as const) {
+      execFileSync(tool, ["-k", "-q", plain]);
+      const res = await store.importAci(`${plain}.${ext}`);
+      expect(res.added).toBe(false);
+      keys.push(res.key);
+    }
+    expect(new Set(keys).size).toBe(1);
+    expect(store.manifest(keys[0]!).name).toBe("example.com/z");
   });
 
   test("concurrent imports of one image store it once", async () => {

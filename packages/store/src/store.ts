@@ -138,7 +138,7 @@ export class ImageStore {
   findByName(name: string, labels: NameValue[] = []): ImageRecord | undefined {
     const rows = this.db
       .prepare("SELECT * FROM images WHERE name = ? ORDER BY import_time DESC")
-      .all(name) as ImageRow[];
+      .all(name) as unknown as ImageRow[];
     const matching = rows
       .map(recordFromRow)
       .filter((r) => labels.every((l) => labelValue(r.labels, l.name) === l.value));
@@ -150,7 +150,7 @@ export class ImageStore {
   }
 
   list(): ImageRecord[] {
-    return (this.db.prepare("SELECT * FROM images").all() as ImageRow[]).map(recordFromRow);
+    return (this.db.prepare("SELECT * FROM images").all() as unknown as ImageRow[]).map(recordFromRow);
   }
 
   blobPath(key: string): string {

@@ -18,7 +18,7 @@ import {
   type FetchedDocument,
   type ImageSource,
 } from "@rkt/oci";
-import { MissingBlobError, StoreError, zstdAvailable, type OciBlobRef } from "@rkt/store";
+import { MissingBlobError, StoreError, type OciBlobRef } from "@rkt/store";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -58,9 +58,6 @@ export async function pullImage(ctx: RktContext, req: PullRequest): Promise<Fetc
   doc.layers.forEach((l, i) => {
     const c = layerCompression(l.mediaType);
     if (typeof c !== "string") throw new OciError(`${manifest.file}: field "layers[${i}].mediaType": ${c.problem}`);
-    if (c === "zstd" && !zstdAvailable()) {
-      throw new OciError(`${manifest.file}: layer ${l.digest} is zstd-compressed, which needs Node.js 22.15 or later (this is ${process.version})`);
-    }
   });
 
   if (store.has(key)) {

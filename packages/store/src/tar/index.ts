@@ -10,6 +10,5 @@ export {
   type ExtractResult,
 } from './extract.js';
 export { scanTar, type ScanOptions, type ScanResult } from './scan.js';
-export { zstdAvailable } from './source.js';
 export { UnsafeArchiveError, ArchiveFormatError, ArchiveLimitError, type ArchiveLimit } from './errors.js';
 export type { FsOp, FsOpResult, SpecialFilesFn, ArchiveEntry, TarEntryType } from './types.js';

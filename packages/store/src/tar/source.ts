@@ -1,7 +1,7 @@
 /**
  * Byte sources for the tar reader: a file path, read either directly (plain
  * tar: positional reads, bodies can be skipped without reading them) or through
- * a decompressor (gzip; zstd when Node's zlib has it). Every source counts the
+ * a decompressor (gzip or zstd, both in node:zlib). Every source counts the
  * decompressed bytes it hands out and enforces the decompression bound.
  */
 import * as fsp from 'node:fs/promises';
@@ -194,19 +194,6 @@ class StreamByteSource implements ByteSource {
   }
 }
 
-type ZstdFactory = (opts?: Zlib.ZlibOptions) => Transform;
-
-function zstdFactory(): ZstdFactory | undefined {
-  const zlib = nodeZlib();
-  const f = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
-  return typeof f === 'function' ? f.bind(zlib) : undefined;
-}
-
-/** Whether zstd-compressed archives can be read (node:zlib has zstd from Node 22.15 on). */
-export function zstdAvailable(): boolean {
-  return zstdFactory() !== undefined;
-}
-
 /** Identify the compression of a file by its magic bytes. */
 export function sniffCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
@@ -217,7 +204,7 @@ export function sniffCompression(head: Buffer): Compression | 'bzip2' | 'xz' {
 }
 
 /**
- * Open a tar file (plain, gzip, or zstd when supported) as a ByteSource
+ * Open a tar file (plain, gzip or zstd) as a ByteSource
  * bounded to `limit` decompressed bytes.
  */
 export async function openByteSource(path: string, limit: number): Promise<ByteSource> {
@@ -235,20 +222,10 @@ export async function openByteSource(path: string, limit: number): Promise<ByteS
       return new FileByteSource(fh, st.size, limit);
     }
     if (kind === 'bzip2' || kind === 'xz') {
-      throw new ArchiveFormatError(`${kind}-compressed archives are not supported (only plain tar, gzip${zstdFactory() ? ', zstd' : ''})`);
+      throw new ArchiveFormatError(`${kind}-compressed archives are not supported (only plain tar, gzip, zstd)`);
     }
-    let decompressor: Transform;
-    if (kind === 'gzip') {
-      decompressor = nodeZlib().createGunzip({ chunkSize: ZLIB_CHUNK });
-    } else {
-      const make = zstdFactory();
-      if (!make) {
-        throw new ArchiveFormatError(
-          `zstd-compressed archive: this Node.js (${process.version}) has no zstd support in node:zlib (needs Node >= 22.15); decompress it first`,
-        );
-      }
-      decompressor = make({ chunkSize: ZLIB_CHUNK });
-    }
+    const zlib = nodeZlib();
+    const decompressor: Transform = kind === 'gzip' ? zlib.createGunzip({ chunkSize: ZLIB_CHUNK }) : zlib.createZstdDecompress({ chunkSize: ZLIB_CHUNK });
     // Read through the same descriptor we sniffed (the stream closes it).
     const file = fh.createReadStream({ start: 0, highWaterMark: FILE_BLOCK, autoClose: true });
     ok = true;
