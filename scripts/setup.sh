@@ -24,6 +24,7 @@ PACKAGES=(
   docker-registry skopeo umoci  # OCI/Docker image tests and bench: a registry on loopback, image tools
   apache2-utils jq zstd         # htpasswd -B (registry basic auth); jq for bench/oci-fetch.sh; zstd layers in tests
   gnupg openssl ca-certificates # trust tests: real keys and signatures, a test CA; the system CA store
+  debootstrap                   # the fresh-machine and package tests: Debian 12 minbase roots
 )
 
 # Debian's npm (with its Node.js 18) serves only to download rkt-ts's own runtime, once.
