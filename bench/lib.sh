@@ -1,5 +1,10 @@
 # Shared by the benchmark scripts: `source bench/lib.sh`.
 
+# `node` is rkt-ts's own runtime (scripts/install-node.sh): the one rkt runs on, so that
+# `node -e 0` is the baseline of a rkt command.
+PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/runtime/node/bin:$PATH"
+export PATH
+
 # true_image WORK RKT...: builds a busybox ACI whose app is /bin/true in WORK, fetches it with
 # the rkt command given, and prints the image ID (the image is then in the store, rendered).
 true_image() {

@@ -6,7 +6,7 @@
 // the minbase root as a tarball (rebuilt after a week) and the .debs apt downloaded. Every
 // mount is removed and every process left in the root is killed by cleanup(), which runs
 // even when the test fails.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -24,7 +24,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO, type Result } from "./rkt.js";
+import { REPO, run, type Result } from "./rkt.js";
 
 export const SUITE = "bookworm";
 const CACHE = process.env["RKT_TEST_CACHE"] || "/var/cache/rkt-ts-test";
@@ -97,22 +97,6 @@ function npmConfig(): Record<string, string> {
 function passedEnv(): string[] {
   const names = ["http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"];
   return names.filter((n) => process.env[n]).map((n) => `${n}=${process.env[n]}`);
-}
-
-function run(cmd: string, args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 600_000);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 async function must(cmd: string, args: string[], what: string, timeoutMs?: number): Promise<void> {
