@@ -6,7 +6,8 @@
 #                                        it loads (stage0, the in-tree stage1s, the stage1 API
 #                                        for plugins, openpgp, tar), production dependencies only
 #   /usr/share/bash-completion, /usr/share/man/man1 (pages made from --help by man.mjs)
-#   /lib/systemd/system/rkt-gc.{service,timer}   rkt's gc units, installed, not enabled
+#   /lib/systemd/system                  rkt's units (dist/init/systemd: the api and metadata
+#                                        services with their sockets, gc), installed, not enabled
 # The launcher finds the CLI and the runtime from its own path, as in a checkout.
 #   scripts/build-deb.sh [OUT_DIR]       (default: dist)
 #   DEB_COMPRESSION=xz (default: the smallest, a few minutes) or zstd (level 9: seconds, about
@@ -64,7 +65,8 @@ Files: usr/lib/rkt-ts/packages/cli/node_modules/*
 Copyright: their authors
 License: see each package's own licence file
 EOF
-install -D -m 0644 -t "$stage/lib/systemd/system" packaging/systemd/rkt-gc.service packaging/systemd/rkt-gc.timer
+install -D -m 0644 -t "$stage/lib/systemd/system" dist/init/systemd/*.service dist/init/systemd/*.socket dist/init/systemd/*.timer
+install -m 0644 dist/init/systemd/README.md "$stage/usr/share/doc/rkt-ts/systemd.md"
 
 mkdir -p "$stage/DEBIAN"
 install -m 0755 -t "$stage/DEBIAN" packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm

@@ -41,10 +41,10 @@ describe("the Debian package", () => {
     const install = await r.exec(`cd /root && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ./rkt-ts_${version}_amd64.deb`, 20 * MINUTES);
     expect(install.code, install.stderr.slice(-3000)).toBe(0);
     const files = (await r.exec("dpkg -L rkt-ts")).stdout.trim().split("\n");
-    expect(files).toEqual(expect.arrayContaining(["/usr/bin/rkt", "/lib/systemd/system/rkt-gc.timer", "/usr/share/man/man1/rkt-run.1.gz"]));
+    expect(files).toEqual(expect.arrayContaining(["/usr/bin/rkt", "/lib/systemd/system/rkt-gc.timer", "/lib/systemd/system/rkt-api.service", "/usr/share/man/man1/rkt-run.1.gz"]));
     // bash completion, man pages, valid units (checked before the list of files: the checks write some)
     const extras = await r.exec(
-      "bash -c '. /usr/share/bash-completion/completions/rkt && complete -p rkt' && zcat /usr/share/man/man1/rkt-run.1.gz | grep -c stage1-name && systemd-analyze verify --man=no /lib/systemd/system/rkt-gc.timer /lib/systemd/system/rkt-gc.service",
+      "bash -c '. /usr/share/bash-completion/completions/rkt && complete -p rkt' && zcat /usr/share/man/man1/rkt-run.1.gz | grep -c stage1-name && systemd-analyze verify --man=no /lib/systemd/system/rkt-*",
     );
     expect(extras.code, extras.stderr + extras.stdout).toBe(0);
     expect(extras.stdout).toMatch(/^complete .* rkt$/m);
@@ -62,10 +62,10 @@ describe("the Debian package", () => {
     expect(pod.stdout).toMatch(/^hello from hello$/m);
     expect(pod.stdout).toMatch(/example\.com\/hello/);
 
-    // The gc timer, enabled by hand: removing the package undoes that.
-    const enable = await r.exec("systemctl enable rkt-gc.timer 2>&1 && ls /etc/systemd/system/timers.target.wants");
+    // rkt's units, enabled by hand: removing the package undoes that.
+    const enable = await r.exec("systemctl enable rkt-api-tcp.socket rkt-metadata.socket rkt-gc.timer 2>&1 && ls /etc/systemd/system/*.wants");
     expect(enable.code, enable.stdout).toBe(0);
-    expect(enable.stdout).toMatch(/^rkt-gc\.timer$/m);
+    for (const unit of ["rkt-api-tcp.socket", "rkt-metadata.socket", "rkt-gc.timer"]) expect(enable.stdout).toMatch(new RegExp(`^${unit.replace(".", "\\.")}$`, "m"));
 
     const remove = await r.exec("DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq rkt-ts", 5 * MINUTES);
     expect(remove.code, remove.stderr).toBe(0);
