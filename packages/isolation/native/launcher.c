@@ -408,8 +408,8 @@ static char *trusted_path(const char *var, const char *path) {
   return real;
 }
 
-/* The directory LEVELS levels above this executable's real path. */
-static char *self_dir_up(int levels) {
+/* REL in the directory LEVELS levels above this executable's real path. */
+static char *beside_self(int levels, const char *rel) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n < 0)
@@ -420,7 +420,7 @@ static char *self_dir_up(int levels) {
     if (s)
       *s = 0;
   }
-  return xstrdup(exe);
+  return xasprintf("%s/%s", exe, rel);
 }
 
 /* rkt-ts brings its own Node.js (scripts/install-node.sh installs it):
@@ -433,9 +433,7 @@ static char *find_node(void) {
       fail_errno("rkt: RKT_NODE=%s is not executable", e);
     return trusted_path("RKT_NODE", e);
   }
-  char *root = self_dir_up(4);
-  char *node = xasprintf("%s/runtime/node/bin/node", root);
-  free(root);
+  char *node = beside_self(4, "runtime/node/bin/node");
   if (access(node, X_OK) != 0)
     fail_errno("rkt: cannot run rkt-ts's Node.js runtime %s (install it with scripts/install-node.sh, or set RKT_NODE to a Node.js 24 binary)", node);
   return node;
@@ -450,9 +448,7 @@ static char *find_cli(void) {
   }
   /* <pkgs>/isolation/bin/rkt-isolation -> <pkgs>/cli/bin/rkt.cjs (which loads the bundled
    * CLI when it is current, else dist/main.js) */
-  char *pkgs = self_dir_up(3);
-  char *cli = xasprintf("%s/cli/bin/rkt.cjs", pkgs);
-  free(pkgs);
+  char *cli = beside_self(3, "cli/bin/rkt.cjs");
   if (access(cli, R_OK) != 0)
     fail_errno("rkt: cannot find the rkt CLI script %s (set RKT_CLI)", cli);
   return cli;
