@@ -10,8 +10,8 @@
 #                                        services with their sockets, gc), installed, not enabled
 # The launcher finds the CLI and the runtime from its own path, as in a checkout.
 #   scripts/build-deb.sh [OUT_DIR]       (default: dist)
-#   DEB_COMPRESSION=xz (default: the smallest, a few minutes) or zstd (level 9: seconds, about
-#   a third larger); Debian 12's dpkg reads both.
+#   DEB_COMPRESSION=xz (default: the smallest, about a minute) or zstd (level 9: seconds,
+#   about a third larger); Debian 12's dpkg reads both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD

@@ -1,7 +1,7 @@
 // The Debian package (scripts/build-deb.sh) on a fresh Debian 12 minbase root: `apt install
 // ./rkt-ts_*.deb` brings what it depends on and gives a working rkt, which runs a fly pod;
 // removing the package leaves no file outside /var/lib/rkt. (Built with zstd here: the
-// same files as the default xz package, in seconds instead of minutes.)
+// same files as the default xz package, in seconds instead of a minute.)
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
