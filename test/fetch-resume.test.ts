@@ -3,7 +3,7 @@
 // the server takes byte ranges and the resource is unchanged, and then only for the rest.
 // A server that cannot resume gets the whole image asked for again.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -79,6 +79,18 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** Bytes of the partial downloads in the store's tmp directory. */
+function partialBytes(): number {
+  const tmp = `${sb.dataDir}/cas/tmp`;
+  try {
+    return readdirSync(tmp)
+      .filter((f) => f.startsWith("dl-") && !f.endsWith(".etag"))
+      .reduce((n, f) => n + statSync(`${tmp}/${f}`).size, 0);
+  } catch {
+    return 0;
+  }
+}
+
 const imageId = (): string => `sha512-${createHash("sha512").update(image).digest("hex").slice(0, 32)}`;
 
 async function interruptedFetch(url: string): Promise<void> {
@@ -86,6 +98,8 @@ async function interruptedFetch(url: string): Promise<void> {
   mode = "interrupt";
   const bg = background(sb, ["--insecure-options=image", "fetch", url]);
   await waitUntil(() => halfSent, 30_000, "half of the image to be sent");
+  // Sent is not yet received: rkt must have some of it on disk for a resume to ask for.
+  await waitUntil(() => partialBytes() > 0, 30_000, "part of the image to be on disk");
   const launcher = bg.pid()!;
   const cli = childrenOf(launcher);
   expect(cli.length).toBe(1);
